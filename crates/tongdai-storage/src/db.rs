@@ -1,0 +1,341 @@
+//! One code path for two backends: `DbConnection` is diesel's derived `MultiConnection`
+//! over `PgConnection` and `SqliteConnection`, and every repository function takes
+//! `&mut DbConnection`. The backend is chosen from the `DATABASE_URL` scheme here, and
+//! only here; a connection is opened with the concrete type first so a PostgreSQL error
+//! ("database does not exist", "connection refused") reaches the operator verbatim.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{StorageError, StorageResult};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// A parsed `DATABASE_URL`. Unknown schemes are rejected instead of being taken as a
+/// SQLite file name.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> StorageResult<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| StorageError::UnsupportedUrl(url.to_owned()))?;
+        if path.is_empty() || path.starts_with(":memory:") || path.contains('?') {
+            return Err(StorageError::UnsupportedUrl(url.to_owned()));
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Shown in logs: the password of a PostgreSQL URL is masked.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => f.write_str(&mask_password(url)),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Per-connection settings of the pool.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    pub connect_timeout: Duration,
+    /// SQLite only: how long a writer waits for the lock before "database is locked".
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 8,
+            connect_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens concrete connections and wraps them, so SQLite pragmas are set on every
+/// connection and a PostgreSQL URL never falls through to SQLite.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+    busy_timeout_ms: u128,
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(
+                diesel::PgConnection::establish(url)?,
+            )),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                // WAL lets readers run beside the single writer; busy_timeout makes
+                // concurrent writers wait instead of failing; SQLite leaves foreign keys
+                // off unless asked.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.open().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type PooledDb = PooledConnection<Manager>;
+
+/// The connection pool. Cheap to clone; diesel is synchronous, so callers in async code
+/// run database work on a blocking thread.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<Manager>,
+    url: DatabaseUrl,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database").field("url", &self.url).finish()
+    }
+}
+
+impl Database {
+    /// Opens the database (creating the SQLite file and its folder on first start).
+    pub fn open(url: &str, settings: &PoolSettings) -> StorageResult<Self> {
+        let url = DatabaseUrl::parse(url)?;
+        if let DatabaseUrl::Sqlite(path) = &url {
+            create_parent_dir(path)?;
+        }
+        let manager = Manager {
+            url: url.clone(),
+            busy_timeout_ms: settings.sqlite_busy_timeout.as_millis(),
+        };
+        // Open one concrete connection first: its error is the real one.
+        manager.open().map_err(|source| StorageError::Connect {
+            url: url.to_string(),
+            source,
+        })?;
+        let pool = Pool::builder()
+            .max_size(settings.max_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(settings.connect_timeout)
+            .build(manager)?;
+        Ok(Self { pool, url })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn conn(&self) -> StorageResult<PooledDb> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs the pending embedded migrations of this backend; returns their names.
+    pub fn run_migrations(&self) -> StorageResult<Vec<String>> {
+        let mut conn = self.conn()?;
+        let applied = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| StorageError::Migration(e.to_string()))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    }
+
+    /// Names of embedded migrations not yet applied (empty when the schema is current).
+    pub fn pending_migrations(&self) -> StorageResult<Vec<String>> {
+        let mut conn = self.conn()?;
+        let names = match &mut *conn {
+            DbConnection::Sqlite(c) => c
+                .pending_migrations(SQLITE_MIGRATIONS)
+                .map(|pending| pending.iter().map(|m| m.name().to_string()).collect()),
+            DbConnection::Postgres(c) => c
+                .pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|pending| pending.iter().map(|m| m.name().to_string()).collect()),
+        };
+        names.map_err(|e| StorageError::Migration(e.to_string()))
+    }
+
+    /// Reverts every applied migration (used by the migrations round-trip test).
+    pub fn revert_all_migrations(&self) -> StorageResult<()> {
+        let mut conn = self.conn()?;
+        match &mut *conn {
+            DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            DbConnection::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        }
+        .map_err(|e| StorageError::Migration(e.to_string()))
+    }
+
+    /// A round trip to the server, for readiness checks.
+    pub fn ping(&self) -> StorageResult<()> {
+        let mut conn = self.conn()?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction: either all of it is stored or none.
+    pub fn transaction<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> StorageResult<T>,
+    ) -> StorageResult<T> {
+        let mut conn = self.conn()?;
+        let conn: &mut DbConnection = &mut conn;
+        conn.transaction(f)
+    }
+}
+
+impl From<diesel::r2d2::Error> for StorageError {
+    fn from(e: diesel::r2d2::Error) -> Self {
+        match e {
+            diesel::r2d2::Error::QueryError(q) => StorageError::Query(q),
+            diesel::r2d2::Error::ConnectionError(source) => StorageError::Connect {
+                url: String::from("(pool)"),
+                source,
+            },
+        }
+    }
+}
+
+fn create_parent_dir(path: &Path) -> StorageResult<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
+                path: path.display().to_string(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_scheme_chooses_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/tongdai.db").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("data/tongdai.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/tongdai/t.db").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("/var/lib/tongdai/t.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db")
+                .map(|u| u.backend())
+                .ok(),
+            Some(Backend::Postgres)
+        );
+        for bad in [
+            "mysql://root@localhost/x",
+            "data/tongdai.db",
+            "sqlite::memory:",
+            "",
+        ] {
+            assert!(
+                matches!(
+                    DatabaseUrl::parse(bad),
+                    Err(StorageError::UnsupportedUrl(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn passwords_are_masked_in_logs() {
+        let url = DatabaseUrl::parse("postgres://tongdai:s3cret@db:5432/tongdai").ok();
+        let shown = url.map(|u| u.to_string()).unwrap_or_default();
+        assert_eq!(shown, "postgres://tongdai:***@db:5432/tongdai");
+    }
+}

@@ -1,0 +1,37 @@
+use thiserror::Error;
+
+/// Everything that can go wrong below the service layer. The HTTP edge maps
+/// `Unavailable` to 503, `NotFound` to 404, `Conflict` to 409 and the rest to 500.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    #[error(
+        "DATABASE_URL {0:?} is not supported: use sqlite://PATH (e.g. sqlite://data/tongdai.db) or postgres://USER@HOST:PORT/DB"
+    )]
+    UnsupportedUrl(String),
+    #[error("cannot open the database {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot create the folder for the SQLite file {path}: {source}")]
+    CreateDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[from] diesel::r2d2::PoolError),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;

@@ -1,0 +1,19 @@
+//! Storage for tongdai: one diesel schema, migrations for SQLite (the embedded default)
+//! and PostgreSQL (production), and repository functions that take a
+//! [`DbConnection`](db::DbConnection) of either kind. No HTTP, no business rules: the
+//! services decide, this crate stores what they decided, one transaction per change.
+
+pub mod db;
+pub mod error;
+pub mod jurisdiction;
+pub mod schema;
+pub mod tickets;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use db::{Backend, Database, DatabaseUrl, DbConnection, PoolSettings};
+pub use error::{StorageError, StorageResult};
+
+#[cfg(test)]
+mod tests;

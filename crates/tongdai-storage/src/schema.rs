@@ -1,0 +1,199 @@
+//! The one schema both backends share. Written by hand to match
+//! `migrations/{sqlite,postgres}`: UUIDs and JSON are text, instants are UTC timestamps,
+//! so the same diesel code runs on SQLite and PostgreSQL.
+
+diesel::table! {
+    jurisdiction_loads (id) {
+        id -> Text,
+        jurisdiction_code -> Text,
+        source -> Text,
+        loaded_at -> Timestamp,
+        areas -> Integer,
+        agencies -> Integer,
+        categories -> Integer,
+        rules -> Integer,
+    }
+}
+
+diesel::table! {
+    areas (code) {
+        code -> Text,
+        name -> Text,
+        full_name -> Text,
+        search_key -> Text,
+        level -> Text,
+        kind -> Text,
+        parent_code -> Nullable<Text>,
+        aliases -> Text,
+        boundary -> Nullable<Text>,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        basis -> Nullable<Text>,
+        confirmed -> Bool,
+    }
+}
+
+diesel::table! {
+    area_successions (successor_code, predecessor_code) {
+        successor_code -> Text,
+        predecessor_code -> Text,
+        effective -> Date,
+        partial -> Bool,
+        basis -> Nullable<Text>,
+        confirmed -> Bool,
+    }
+}
+
+diesel::table! {
+    agencies (code) {
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        area_code -> Nullable<Text>,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        basis -> Nullable<Text>,
+        confirmed -> Bool,
+    }
+}
+
+diesel::table! {
+    categories (code) {
+        code -> Text,
+        name -> Text,
+        parent_code -> Nullable<Text>,
+        description -> Nullable<Text>,
+        attributes -> Text,
+        position -> Integer,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        basis -> Nullable<Text>,
+        confirmed -> Bool,
+    }
+}
+
+diesel::table! {
+    routing_rules (id) {
+        id -> Text,
+        category_code -> Nullable<Text>,
+        area_code -> Nullable<Text>,
+        agency_code -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        basis -> Nullable<Text>,
+        confirmed -> Bool,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        agency_code -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role) {
+        user_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> Text,
+        code -> Text,
+        channel -> Text,
+        status -> Text,
+        priority -> Text,
+        category_code -> Text,
+        area_code -> Nullable<Text>,
+        address -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        title -> Text,
+        description -> Text,
+        agency_code -> Nullable<Text>,
+        reporter_name -> Nullable<Text>,
+        reporter_phone -> Nullable<Text>,
+        reporter_email -> Nullable<Text>,
+        reporter_subject -> Nullable<Text>,
+        consent_at -> Nullable<Timestamp>,
+        routing_decision -> Nullable<Text>,
+        forward_due_at -> Nullable<Timestamp>,
+        accept_due_at -> Nullable<Timestamp>,
+        answer_due_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> Text,
+        ticket_id -> Text,
+        seq -> Integer,
+        kind -> Text,
+        actor_kind -> Text,
+        actor_ref -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        visibility -> Text,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        ticket_id -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_path -> Text,
+        visibility -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        topic -> Text,
+        ticket_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+        available_at -> Timestamp,
+        attempts -> Integer,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(agencies -> areas (area_code));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(attachments -> tickets (ticket_id));
+diesel::joinable!(user_roles -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    jurisdiction_loads,
+    areas,
+    area_successions,
+    agencies,
+    categories,
+    routing_rules,
+    users,
+    user_roles,
+    tickets,
+    ticket_events,
+    attachments,
+    outbox,
+);

@@ -1,0 +1,444 @@
+//! Tickets and their append-only events. A ticket is created together with its first
+//! events and outbox messages in one transaction, so a crash never leaves a ticket
+//! without its history or an acknowledgement without its ticket.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use tongdai_domain::{
+    Actor, Channel, EventVisibility, Priority, Reporter, TicketEvent, TicketId, TicketStatus,
+    TrackingCode,
+};
+use uuid::Uuid;
+
+use crate::db::DbConnection;
+use crate::error::{StorageError, StorageResult};
+use crate::schema::{outbox, ticket_events, tickets};
+
+/// How often a colliding tracking code is replaced before giving up. With 23^8 codes a
+/// second collision in a row means something else is wrong.
+const CODE_ATTEMPTS: usize = 5;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tickets)]
+pub struct TicketRow {
+    pub id: String,
+    pub code: String,
+    pub channel: String,
+    pub status: String,
+    pub priority: String,
+    pub category_code: String,
+    pub area_code: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub title: String,
+    pub description: String,
+    pub agency_code: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_subject: Option<String>,
+    pub consent_at: Option<NaiveDateTime>,
+    pub routing_decision: Option<String>,
+    pub forward_due_at: Option<NaiveDateTime>,
+    pub accept_due_at: Option<NaiveDateTime>,
+    pub answer_due_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ticket_events)]
+pub struct EventRow {
+    pub id: String,
+    pub ticket_id: String,
+    pub seq: i32,
+    pub kind: String,
+    pub actor_kind: String,
+    pub actor_ref: Option<String>,
+    pub occurred_at: NaiveDateTime,
+    pub visibility: String,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub topic: String,
+    pub ticket_id: Option<String>,
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+    pub available_at: NaiveDateTime,
+    pub attempts: i32,
+    pub sent_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+}
+
+/// A message to deliver after the transaction commits (acknowledgement e-mail, SMS, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub topic: String,
+    pub payload: serde_json::Value,
+}
+
+/// Everything decided about a new ticket before it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicket {
+    pub id: TicketId,
+    pub code: TrackingCode,
+    pub channel: Channel,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub category_code: String,
+    pub area_code: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub title: String,
+    pub description: String,
+    pub agency_code: Option<String>,
+    pub reporter: Reporter,
+    /// The subject of the citizen's token, when the report came with one.
+    pub reporter_subject: Option<String>,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub routing_decision: Option<serde_json::Value>,
+    pub forward_due_at: Option<DateTime<Utc>>,
+    pub accept_due_at: Option<DateTime<Utc>>,
+    pub answer_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored ticket as the services see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub code: TrackingCode,
+    pub channel: Channel,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub category_code: String,
+    pub area_code: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub title: String,
+    pub description: String,
+    pub agency_code: Option<String>,
+    pub reporter: Reporter,
+    pub reporter_subject: Option<String>,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub routing_decision: Option<serde_json::Value>,
+    pub forward_due_at: Option<DateTime<Utc>>,
+    pub accept_due_at: Option<DateTime<Utc>>,
+    pub answer_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A stored event with its position in the ticket's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub id: Uuid,
+    pub seq: i32,
+    pub event: TicketEvent,
+}
+
+fn naive(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StorageError {
+    StorageError::Corrupt(format!("{what}: {e}"))
+}
+
+fn json_text(value: &serde_json::Value) -> StorageResult<String> {
+    serde_json::to_string(value).map_err(|e| corrupt("json", e))
+}
+
+impl NewTicket {
+    fn row(&self) -> StorageResult<TicketRow> {
+        Ok(TicketRow {
+            id: self.id.to_string(),
+            code: self.code.to_string(),
+            channel: self.channel.code().to_owned(),
+            status: self.status.code().to_owned(),
+            priority: self.priority.code().to_owned(),
+            category_code: self.category_code.clone(),
+            area_code: self.area_code.clone(),
+            address: self.address.clone(),
+            latitude: self.latitude,
+            longitude: self.longitude,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            agency_code: self.agency_code.clone(),
+            reporter_name: self.reporter.name.clone(),
+            reporter_phone: self.reporter.phone.clone(),
+            reporter_email: self.reporter.email.clone(),
+            reporter_subject: self.reporter_subject.clone(),
+            consent_at: self.consent_at.map(naive),
+            routing_decision: self.routing_decision.as_ref().map(json_text).transpose()?,
+            forward_due_at: self.forward_due_at.map(naive),
+            accept_due_at: self.accept_due_at.map(naive),
+            answer_due_at: self.answer_due_at.map(naive),
+            created_at: naive(self.created_at),
+            updated_at: naive(self.created_at),
+            closed_at: None,
+        })
+    }
+}
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = StorageError;
+    fn try_from(r: TicketRow) -> StorageResult<Ticket> {
+        Ok(Ticket {
+            id: TicketId(Uuid::parse_str(&r.id).map_err(|e| corrupt("tickets.id", e))?),
+            code: TrackingCode::parse(&r.code).map_err(|e| corrupt("tickets.code", e))?,
+            channel: r
+                .channel
+                .parse()
+                .map_err(|e| corrupt("tickets.channel", e))?,
+            status: r.status.parse().map_err(|e| corrupt("tickets.status", e))?,
+            priority: r
+                .priority
+                .parse()
+                .map_err(|e| corrupt("tickets.priority", e))?,
+            category_code: r.category_code,
+            area_code: r.area_code,
+            address: r.address,
+            latitude: r.latitude,
+            longitude: r.longitude,
+            title: r.title,
+            description: r.description,
+            agency_code: r.agency_code,
+            reporter: Reporter {
+                name: r.reporter_name,
+                phone: r.reporter_phone,
+                email: r.reporter_email,
+            },
+            reporter_subject: r.reporter_subject,
+            consent_at: r.consent_at.map(utc),
+            routing_decision: r
+                .routing_decision
+                .map(|s| serde_json::from_str(&s))
+                .transpose()
+                .map_err(|e| corrupt("tickets.routing_decision", e))?,
+            forward_due_at: r.forward_due_at.map(utc),
+            accept_due_at: r.accept_due_at.map(utc),
+            answer_due_at: r.answer_due_at.map(utc),
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+            closed_at: r.closed_at.map(utc),
+        })
+    }
+}
+
+impl TryFrom<EventRow> for StoredEvent {
+    type Error = StorageError;
+    fn try_from(r: EventRow) -> StorageResult<StoredEvent> {
+        Ok(StoredEvent {
+            id: Uuid::parse_str(&r.id).map_err(|e| corrupt("ticket_events.id", e))?,
+            seq: r.seq,
+            event: TicketEvent {
+                kind: r
+                    .kind
+                    .parse()
+                    .map_err(|e| corrupt("ticket_events.kind", e))?,
+                actor: Actor::from_parts(&r.actor_kind, r.actor_ref.as_deref())
+                    .map_err(|e| corrupt("ticket_events.actor", e))?,
+                occurred_at: utc(r.occurred_at),
+                visibility: r
+                    .visibility
+                    .parse()
+                    .map_err(|e| corrupt("ticket_events.visibility", e))?,
+                payload: serde_json::from_str(&r.payload)
+                    .map_err(|e| corrupt("ticket_events.payload", e))?,
+            },
+        })
+    }
+}
+
+fn is_code_collision(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name() == Some("tickets_code_key")
+                || info.message().contains("tickets.code")
+        }
+        _ => false,
+    }
+}
+
+/// Stores a new ticket with its first events and outbox messages, all or nothing.
+///
+/// If the tracking code is already taken, `next_code` supplies another and the insert is
+/// retried inside a savepoint; the stored ticket (with the code it finally got) is
+/// returned.
+pub fn create_ticket(
+    conn: &mut DbConnection,
+    new: &NewTicket,
+    events: &[TicketEvent],
+    messages: &[OutboxMessage],
+    mut next_code: impl FnMut() -> TrackingCode,
+) -> StorageResult<Ticket> {
+    conn.transaction(|conn| {
+        let mut row = new.row()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let inserted = conn.transaction(|c| diesel::insert_into(tickets::table).values(&row).execute(c));
+            match inserted {
+                Ok(_) => break,
+                Err(e) if is_code_collision(&e) && attempt < CODE_ATTEMPTS => {
+                    tracing::warn!(code = %row.code, attempt, "tracking code collision, drawing another");
+                    row.code = next_code().to_string();
+                }
+                Err(e) if is_code_collision(&e) => {
+                    return Err(StorageError::Conflict(format!(
+                        "no free tracking code after {CODE_ATTEMPTS} attempts"
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for (i, event) in events.iter().enumerate() {
+            insert_event(conn, &row.id, i32::try_from(i + 1).unwrap_or(i32::MAX), event)?;
+        }
+        for message in messages {
+            diesel::insert_into(outbox::table)
+                .values(&OutboxRow {
+                    id: message.id.to_string(),
+                    topic: message.topic.clone(),
+                    ticket_id: Some(row.id.clone()),
+                    payload: json_text(&message.payload)?,
+                    created_at: row.created_at,
+                    available_at: row.created_at,
+                    attempts: 0,
+                    sent_at: None,
+                    last_error: None,
+                })
+                .execute(conn)?;
+        }
+        Ticket::try_from(row)
+    })
+}
+
+/// Event ids are UUIDv7 stamped with the event's own (injected) time, not the system clock.
+fn event_id(occurred_at: DateTime<Utc>) -> Uuid {
+    let millis = u64::try_from(occurred_at.timestamp_millis()).unwrap_or(0);
+    let random: [u8; 10] = rand::random();
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
+fn insert_event(
+    conn: &mut DbConnection,
+    ticket_id: &str,
+    seq: i32,
+    event: &TicketEvent,
+) -> StorageResult<()> {
+    diesel::insert_into(ticket_events::table)
+        .values(&EventRow {
+            id: event_id(event.occurred_at).to_string(),
+            ticket_id: ticket_id.to_owned(),
+            seq,
+            kind: event.kind.code().to_owned(),
+            actor_kind: event.actor.kind().to_owned(),
+            actor_ref: event.actor.reference(),
+            occurred_at: naive(event.occurred_at),
+            visibility: event.visibility.code().to_owned(),
+            payload: json_text(&event.payload)?,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Appends one event at the end of a ticket's history. The `(ticket_id, seq)` unique key
+/// turns a concurrent append into a conflict instead of a silent reorder.
+pub fn append_event(
+    conn: &mut DbConnection,
+    id: TicketId,
+    event: &TicketEvent,
+) -> StorageResult<i32> {
+    conn.transaction(|conn| {
+        let ticket_id = id.to_string();
+        let last: Option<i32> = ticket_events::table
+            .filter(ticket_events::ticket_id.eq(&ticket_id))
+            .select(diesel::dsl::max(ticket_events::seq))
+            .first(conn)?;
+        let seq = last.unwrap_or(0) + 1;
+        match insert_event(conn, &ticket_id, seq, event) {
+            Err(StorageError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::UniqueViolation,
+                _,
+            ))) => Err(StorageError::Conflict(format!(
+                "ticket {id} changed concurrently"
+            ))),
+            Err(StorageError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ))) => Err(StorageError::NotFound(format!("ticket {id}"))),
+            other => other.map(|()| seq),
+        }
+    })
+}
+
+pub fn find_by_code(conn: &mut DbConnection, code: &TrackingCode) -> StorageResult<Option<Ticket>> {
+    tickets::table
+        .filter(tickets::code.eq(code.as_str()))
+        .select(TicketRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Ticket::try_from)
+        .transpose()
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: TicketId) -> StorageResult<Option<Ticket>> {
+    tickets::table
+        .find(id.to_string())
+        .select(TicketRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Ticket::try_from)
+        .transpose()
+}
+
+/// A ticket's history in order; `public_only` for the tracking page.
+pub fn events(
+    conn: &mut DbConnection,
+    id: TicketId,
+    public_only: bool,
+) -> StorageResult<Vec<StoredEvent>> {
+    let mut query = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(id.to_string()))
+        .order(ticket_events::seq.asc())
+        .select(EventRow::as_select())
+        .into_boxed();
+    if public_only {
+        query = query.filter(ticket_events::visibility.eq(EventVisibility::Public.code()));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(StoredEvent::try_from)
+        .collect()
+}
+
+/// Outbox messages of one ticket (for tests and the delivery worker).
+pub fn outbox_for_ticket(conn: &mut DbConnection, id: TicketId) -> StorageResult<Vec<OutboxRow>> {
+    Ok(outbox::table
+        .filter(outbox::ticket_id.eq(id.to_string()))
+        .order(outbox::created_at.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+pub fn count_tickets(conn: &mut DbConnection) -> StorageResult<i64> {
+    Ok(tickets::table.count().get_result(conn)?)
+}

@@ -1,0 +1,13 @@
+DROP TABLE outbox;
+DROP TABLE attachments;
+DROP TABLE ticket_events;
+DROP FUNCTION ticket_events_append_only();
+DROP TABLE tickets;
+DROP TABLE user_roles;
+DROP TABLE users;
+DROP TABLE routing_rules;
+DROP TABLE categories;
+DROP TABLE agencies;
+DROP TABLE area_successions;
+DROP TABLE areas;
+DROP TABLE jurisdiction_loads;

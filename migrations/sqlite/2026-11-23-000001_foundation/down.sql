@@ -1,0 +1,14 @@
+DROP TABLE outbox;
+DROP TABLE attachments;
+DROP TRIGGER ticket_events_no_delete;
+DROP TRIGGER ticket_events_no_update;
+DROP TABLE ticket_events;
+DROP TABLE tickets;
+DROP TABLE user_roles;
+DROP TABLE users;
+DROP TABLE routing_rules;
+DROP TABLE categories;
+DROP TABLE agencies;
+DROP TABLE area_successions;
+DROP TABLE areas;
+DROP TABLE jurisdiction_loads;
