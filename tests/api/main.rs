@@ -1,1 +1,8 @@
+//! End-to-end tests: the real server over HTTP on a real database, one fresh database per
+//! test, on SQLite and (when `TONGDAI_TEST_DATABASE_URL` is set) on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod binary;
+mod health;
+mod helpers;
+mod jurisdiction;

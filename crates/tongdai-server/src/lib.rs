@@ -1,1 +1,19 @@
+//! The tongdai server: configuration, start-up, the HTTP transport and the CLI commands.
+//! Handlers are thin; rules live in `tongdai-domain`, `tongdai-calendar` and (for
+//! routing) their service crates, storage in `tongdai-storage`.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod loader;
+pub mod request_id;
+pub mod routes;
+pub mod secrets;
+pub mod state;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Config;
+pub use error::Error;
+pub use state::{AppState, SystemClock};

@@ -71,7 +71,7 @@ fn which_area_was_valid_on_a_date() {
         load_demo(db);
         let mut conn = db.db.conn().unwrap();
         let codes = |d| -> Vec<String> {
-            areas_at(&mut *db.db.conn().unwrap(), d)
+            areas_at(&mut db.db.conn().unwrap(), d)
                 .unwrap()
                 .into_iter()
                 .map(|a| a.code)

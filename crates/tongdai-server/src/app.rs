@@ -1,0 +1,248 @@
+//! Start-up: open and migrate the database, load the jurisdiction and the calendar, read
+//! the signing secret, then serve. Each step fails with an error that says what to fix.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpRequest, HttpServer, web};
+use tongdai_domain::Clock;
+use tongdai_storage::Database;
+use tongdai_storage::jurisdiction::{LoadSummary, load_jurisdiction};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::loader::{missing_calendar_years, read_calendar, read_jurisdiction};
+use crate::state::AppState;
+use crate::{request_id, routes, secrets};
+
+/// Opens the database named by the config and applies pending migrations.
+pub fn open_database(config: &Config) -> Result<Database, Error> {
+    let db = Database::open(&config.database.url, &config.pool_settings())?;
+    tracing::info!(backend = %db.backend(), url = %db.url(), "database opened");
+    let applied = db.run_migrations()?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrations applied");
+    }
+    Ok(db)
+}
+
+/// Reads the jurisdiction folder and upserts it in one transaction.
+pub fn load_jurisdiction_dir(
+    db: &Database,
+    dir: &std::path::Path,
+    clock: &dyn Clock,
+) -> Result<LoadSummary, Error> {
+    let jurisdiction = read_jurisdiction(dir)?;
+    let now = clock.now();
+    let mut conn = db.conn()?;
+    let load_id = uuid::Uuid::new_v4().to_string();
+    let summary = load_jurisdiction(
+        &mut conn,
+        &jurisdiction,
+        &dir.display().to_string(),
+        &load_id,
+        now.naive_utc(),
+    )?;
+    tracing::info!(
+        jurisdiction = %jurisdiction.info.code,
+        dir = %dir.display(),
+        areas = summary.areas,
+        agencies = summary.agencies,
+        categories = summary.categories,
+        rules = summary.rules,
+        "jurisdiction loaded"
+    );
+    Ok(summary)
+}
+
+/// Everything the server needs, prepared and checked.
+pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error> {
+    let db = open_database(&config)?;
+    if config.jurisdiction.load_on_start {
+        load_jurisdiction_dir(&db, &config.jurisdiction.dir, clock.as_ref())?;
+    }
+    let calendar = read_calendar(&config.calendar.dir, config.calendar.working_time.clone())?;
+    let today = tongdai_domain::local_date(clock.now());
+    for year in missing_calendar_years(&calendar, today) {
+        tracing::warn!(
+            year,
+            dir = %config.calendar.dir.display(),
+            "NO WORKING CALENDAR for {year}: add {year}.toml (public holidays and swapped days); \
+             until then deadlines in {year} skip weekends only"
+        );
+    }
+    let jwt_secret = secrets::jwt_secret(&config)?;
+    Ok(AppState {
+        db,
+        clock,
+        calendar: Arc::new(calendar),
+        config: Arc::new(config),
+        jwt_secret,
+    })
+}
+
+/// Malformed or oversized JSON is the client's fault: 400/413 problems, never a 500.
+fn json_error(err: JsonPayloadError, _req: &HttpRequest, limit: usize) -> actix_web::Error {
+    let error = match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            Error::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::ContentType => {
+            Error::InvalidJson("Nội dung phải có Content-Type: application/json.".to_owned())
+        }
+        JsonPayloadError::Deserialize(e) => {
+            Error::InvalidJson(format!("Dữ liệu JSON không đúng: {e}"))
+        }
+        other => Error::InvalidJson(format!("Không đọc được dữ liệu JSON: {other}")),
+    };
+    error.into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    Error::InvalidQuery(format!("Tham số truy vấn không hợp lệ: {err}")).into()
+}
+
+async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, Error> {
+    Err(Error::NotFound(format!(
+        "Không có địa chỉ {} {}.",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// The shared app-wide settings, also used by unit tests of handlers.
+pub fn configure_app(cfg: &mut web::ServiceConfig, json_limit: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(json_limit)
+            .error_handler(move |e, req| json_error(e, req, json_limit)),
+    )
+    .app_data(web::PayloadConfig::new(json_limit))
+    .app_data(web::QueryConfig::default().error_handler(query_error));
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(state: AppState) -> Result<Self, Error> {
+        let addr = state.config.bind_addr()?;
+        let listener =
+            TcpListener::bind(addr).map_err(|e| Error::io(format!("server.bind {addr}"), e))?;
+        Self::with_listener(state, listener)
+    }
+
+    pub fn with_listener(state: AppState, listener: TcpListener) -> Result<Self, Error> {
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("listener", e))?;
+        let json_limit = state.config.server.json_body_limit_bytes;
+        let workers = state.config.server.workers;
+        let shutdown = state.config.server.shutdown_timeout_seconds;
+        let data = web::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(from_fn(request_id::middleware))
+                .app_data(data.clone())
+                .configure(|cfg| configure_app(cfg, json_limit))
+                .configure(routes::configure)
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(shutdown)
+        .client_request_timeout(Duration::from_secs(30));
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|e| Error::io(format!("listen on {addr}"), e))?
+            .run();
+        tracing::info!(%addr, "tongdai is listening");
+        Ok(Self { addr, server })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until SIGTERM/SIGINT (actix stops accepting, lets in-flight requests finish
+    /// within `server.shutdown_timeout_seconds`, then the pool is dropped).
+    pub async fn run_until_stopped(self) -> Result<(), Error> {
+        self.server.await.map_err(|e| Error::io("server", e))?;
+        tracing::info!("tongdai stopped");
+        Ok(())
+    }
+
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn malformed_and_oversized_json_are_client_errors() {
+        let app = test::init_service(App::new().configure(|cfg| configure_app(cfg, 2048)).route(
+            "/echo",
+            web::post().to(|body: web::Json<serde_json::Value>| async move {
+                HttpResponse::Ok().json(body.into_inner())
+            }),
+        ))
+        .await;
+        let cases = [
+            (
+                "{\"title\": ",
+                "application/json",
+                400,
+                "urn:tongdai:problem:invalid-json",
+            ),
+            (
+                "not json",
+                "text/plain",
+                400,
+                "urn:tongdai:problem:invalid-json",
+            ),
+        ];
+        for (body, content_type, status, problem) in cases {
+            let req = test::TestRequest::post()
+                .uri("/echo")
+                .insert_header(("content-type", content_type))
+                .set_payload(body);
+            let res = test::call_service(&app, req.to_request()).await;
+            assert_eq!(res.status().as_u16(), status, "{body}");
+            assert_eq!(
+                res.headers().get("content-type").unwrap(),
+                "application/problem+json"
+            );
+            let json: serde_json::Value = test::read_body_json(res).await;
+            assert_eq!(json["type"], problem);
+            assert_eq!(json["title"], "Dữ liệu JSON không hợp lệ");
+        }
+        let big = format!("{{\"x\": \"{}\"}}", "a".repeat(4096));
+        let req = test::TestRequest::post()
+            .uri("/echo")
+            .insert_header(("content-type", "application/json"))
+            .set_payload(big);
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status().as_u16(), 413);
+        let json: serde_json::Value = test::read_body_json(res).await;
+        assert_eq!(json["type"], "urn:tongdai:problem:payload-too-large");
+    }
+}

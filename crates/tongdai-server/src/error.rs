@@ -1,0 +1,222 @@
+//! The server crate's one error type, and the one place errors become HTTP responses.
+//!
+//! Policy: every failure a client can see is an RFC 9457 `application/problem+json` body
+//! with a stable `type` (clients branch on it), a Vietnamese `title` (people read it), a
+//! `detail` and the request id (support staff search the logs with it). Internal errors
+//! are logged in full and shown only as a generic message. Start-up and CLI code may wrap
+//! these in `anyhow` for context.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use thiserror::Error;
+use tongdai_storage::StorageError;
+
+use crate::request_id;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Domain(#[from] tongdai_domain::DomainError),
+    #[error("calendar {file}: {source}")]
+    Calendar {
+        file: String,
+        #[source]
+        source: tongdai_calendar::CalendarError,
+    },
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    InvalidJson(String),
+    #[error("{0}")]
+    InvalidQuery(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the service is not ready: {0}")]
+    NotReady(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+}
+
+/// The stable parts of each kind of problem.
+struct Kind {
+    slug: &'static str,
+    title: &'static str,
+    status: StatusCode,
+}
+
+impl Error {
+    fn kind(&self) -> Kind {
+        let k = |slug, title, status| Kind {
+            slug,
+            title,
+            status,
+        };
+        match self {
+            Error::NotFound(_) | Error::Storage(StorageError::NotFound(_)) => {
+                k("not-found", "Không tìm thấy", StatusCode::NOT_FOUND)
+            }
+            Error::BadRequest(_) | Error::Domain(_) => k(
+                "bad-request",
+                "Yêu cầu không hợp lệ",
+                StatusCode::BAD_REQUEST,
+            ),
+            Error::InvalidJson(_) => k(
+                "invalid-json",
+                "Dữ liệu JSON không hợp lệ",
+                StatusCode::BAD_REQUEST,
+            ),
+            Error::InvalidQuery(_) => k(
+                "invalid-query",
+                "Tham số truy vấn không hợp lệ",
+                StatusCode::BAD_REQUEST,
+            ),
+            Error::PayloadTooLarge { .. } => k(
+                "payload-too-large",
+                "Dữ liệu gửi lên quá lớn",
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            Error::Storage(StorageError::Conflict(_)) => k(
+                "conflict",
+                "Dữ liệu đã bị thay đổi, vui lòng thử lại",
+                StatusCode::CONFLICT,
+            ),
+            Error::Storage(StorageError::Unavailable(_) | StorageError::Connect { .. }) => k(
+                "service-unavailable",
+                "Hệ thống tạm thời không phục vụ được, vui lòng thử lại sau",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            Error::NotReady(_) => k(
+                "not-ready",
+                "Hệ thống chưa sẵn sàng",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            Error::Config(_)
+            | Error::Io { .. }
+            | Error::Calendar { .. }
+            | Error::Storage(_)
+            | Error::Internal(_) => k(
+                "internal",
+                "Lỗi hệ thống",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        }
+    }
+
+    /// What the client may read. Internal details stay in the log.
+    fn public_detail(&self) -> String {
+        match self.kind().status {
+            StatusCode::INTERNAL_SERVER_ERROR => {
+                "Đã có lỗi xảy ra. Vui lòng thử lại hoặc liên hệ Tổng đài 1022 kèm mã yêu cầu."
+                    .to_owned()
+            }
+            StatusCode::SERVICE_UNAVAILABLE => match self {
+                Error::NotReady(detail) => detail.clone(),
+                _ => "Cơ sở dữ liệu tạm thời không truy cập được.".to_owned(),
+            },
+            _ => self.to_string(),
+        }
+    }
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// Problem `type` URIs: stable identifiers, not links.
+pub fn problem_type(slug: &str) -> String {
+    format!("urn:tongdai:problem:{slug}")
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        self.kind().status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let kind = self.kind();
+        if kind.status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let problem = Problem {
+            type_uri: problem_type(kind.slug),
+            title: kind.title,
+            status: kind.status.as_u16(),
+            detail: self.public_detail(),
+            request_id: request_id::current(),
+        };
+        let mut response = HttpResponse::build(kind.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if kind.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        response.json(problem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    #[test]
+    fn internal_errors_hide_their_details() {
+        let err = Error::Internal("secret stack trace".into());
+        let response = err.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = response.into_body().try_into_bytes().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["type"], "urn:tongdai:problem:internal");
+        assert_eq!(json["title"], "Lỗi hệ thống");
+        assert!(!json["detail"].as_str().unwrap().contains("secret"));
+    }
+
+    #[test]
+    fn storage_errors_map_to_their_statuses() {
+        assert_eq!(
+            Error::from(StorageError::NotFound("x".into())).status_code(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            Error::from(StorageError::Conflict("x".into())).status_code(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            Error::from(StorageError::Corrupt("x".into())).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! What every handler shares: the pool, the injected clock, the working calendar, the
+//! configuration and the signing secret.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use secrecy::SecretString;
+use tongdai_calendar::WorkingCalendar;
+use tongdai_domain::Clock;
+use tongdai_storage::{Database, DbConnection, StorageResult};
+
+use crate::config::Config;
+use crate::error::Error;
+
+/// The real clock; tests inject `tongdai_domain::FixedClock` instead.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub clock: Arc<dyn Clock>,
+    pub calendar: Arc<WorkingCalendar>,
+    pub config: Arc<Config>,
+    pub jwt_secret: SecretString,
+}
+
+impl AppState {
+    /// Runs blocking diesel work on actix's blocking pool, never on the async workers.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> StorageResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        let result = actix_web::web::block(move || {
+            let mut conn = db.conn()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))?;
+        Ok(result?)
+    }
+
+    /// Today in Vietnam, by the injected clock.
+    pub fn today(&self) -> NaiveDate {
+        tongdai_domain::local_date(self.clock.now())
+    }
+}

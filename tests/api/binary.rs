@@ -1,0 +1,213 @@
+//! The real `tongdai` binary, as a newcomer or an operator runs it.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tongdai_storage::Backend;
+use tongdai_storage::testing::TestDatabase;
+
+use crate::helpers::{backends, repo_root};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tongdai");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `tongdai` in `cwd` the way the README does, with the shipped config folders.
+fn tongdai(cwd: &Path, database_url: &str) -> Command {
+    let root = repo_root();
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .env("DATABASE_URL", database_url)
+        .env(
+            "TONGDAI_JURISDICTION__DIR",
+            root.join("config/jurisdiction"),
+        )
+        .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
+        .env("TONGDAI_LOG__FORMAT", "json");
+    cmd
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_until_up(base: &str, child: &mut Child) {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("tongdai exited early with {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("tongdai did not answer /healthz within 60 s");
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "tongdai did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_from_scratch_and_stops_cleanly_on_sigterm() {
+    for backend in backends() {
+        let cwd = tempfile::tempdir().unwrap();
+        // SQLite: the default relative path, created on first start. PostgreSQL: a fresh,
+        // empty database whose tables the binary creates.
+        let pg = (backend == Backend::Postgres).then(|| TestDatabase::empty(Backend::Postgres));
+        let url = pg
+            .as_ref()
+            .map(|db| db.url.clone())
+            .unwrap_or_else(|| "sqlite://data/tongdai.db".to_owned());
+        for round in 0..2 {
+            // Starting twice is harmless: the second start finds the schema current.
+            let port = free_port();
+            let child = tongdai(cwd.path(), &url)
+                .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut running = Running(child);
+            let base = format!("http://127.0.0.1:{port}");
+            wait_until_up(&base, &mut running.0).await;
+            let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+            assert_eq!(ready.status().as_u16(), 200, "{backend} round {round}");
+            let body: serde_json::Value = ready.json().await.unwrap();
+            assert_eq!(body["backend"], backend.to_string());
+            if backend == Backend::Sqlite {
+                assert!(
+                    cwd.path().join("data/tongdai.db").is_file(),
+                    "the database file is created"
+                );
+                let secret = cwd.path().join("data/jwt-secret");
+                assert!(secret.is_file(), "a signing secret is generated");
+            }
+            let status = terminate(&mut running.0);
+            assert!(
+                status.success(),
+                "{backend}: graceful stop exits 0, got {status}"
+            );
+        }
+    }
+}
+
+#[test]
+fn migrate_and_jurisdiction_load_work_as_commands() {
+    for backend in backends() {
+        let cwd = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(|| TestDatabase::empty(Backend::Postgres));
+        let url = pg
+            .as_ref()
+            .map(|db| db.url.clone())
+            .unwrap_or_else(|| "sqlite://data/tongdai.db".to_owned());
+
+        let migrate = tongdai(cwd.path(), &url).arg("migrate").output().unwrap();
+        assert!(
+            migrate.status.success(),
+            "{}",
+            String::from_utf8_lossy(&migrate.stderr)
+        );
+        assert!(String::from_utf8_lossy(&migrate.stdout).contains("applied"));
+        let again = tongdai(cwd.path(), &url).arg("migrate").output().unwrap();
+        assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to apply"));
+
+        let dir = repo_root().join("config/jurisdiction");
+        let load = tongdai(cwd.path(), &url)
+            .args(["jurisdiction", "load"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            load.status.success(),
+            "{}",
+            String::from_utf8_lossy(&load.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&load.stdout).unwrap();
+        assert!(summary["areas"].as_u64().unwrap() > 40, "{summary}");
+    }
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_a_message_naming_the_key() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = tongdai(cwd.path(), "sqlite://data/t.db")
+        .env("TONGDAI_SERVER__BIND", "khong-phai-dia-chi")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("server.bind"), "{stderr}");
+
+    let out = tongdai(cwd.path(), "mysql://root@localhost/x")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("database.url"));
+}
+
+#[test]
+fn a_broken_jurisdiction_file_is_reported_with_its_file_and_code() {
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().join("jurisdiction");
+    std::fs::create_dir(&dir).unwrap();
+    for f in [
+        "jurisdiction.toml",
+        "areas.toml",
+        "categories.toml",
+        "routing.toml",
+        "sla.toml",
+    ] {
+        std::fs::copy(repo_root().join("config/jurisdiction").join(f), dir.join(f)).unwrap();
+    }
+    let agencies =
+        std::fs::read_to_string(repo_root().join("config/jurisdiction/agencies.toml")).unwrap();
+    std::fs::write(
+        dir.join("agencies.toml"),
+        agencies.replace("area = \"LA-TANAN-P4\"", "area = \"LA-NOWHERE\""),
+    )
+    .unwrap();
+    let out = tongdai(cwd.path(), "sqlite://data/t.db")
+        .args(["jurisdiction", "check"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("agencies.toml") && stderr.contains("LA-NOWHERE"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,74 @@
+use crate::helpers::{assert_problem, backends, spawn_app};
+
+#[tokio::test]
+async fn healthz_answers_and_every_response_carries_a_request_id() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let response = app.get("/healthz").await;
+        assert_eq!(response.status().as_u16(), 200);
+        let id = response
+            .headers()
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(id.len() >= 16);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+
+        // A sane id from a proxy is kept; a hostile one is replaced.
+        let kept = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", "proxy-abc-12345")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(kept.headers()["x-request-id"], "proxy-abc-12345");
+        let replaced = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", "<script>")
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(replaced.headers()["x-request-id"], "<script>");
+    }
+}
+
+#[tokio::test]
+async fn readyz_reports_the_backend_and_a_current_schema() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let response = app.get("/readyz").await;
+        assert_eq!(response.status().as_u16(), 200, "{backend}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+        assert_eq!(body["backend"], backend.to_string());
+        assert_eq!(body["checks"]["migrations"], "ok");
+        // The clock says 23/11/2026: 2026 ships, 2027 does not yet.
+        assert_eq!(body["missing_calendar_years"], serde_json::json!([2027]));
+        assert!(body["detail"].as_str().unwrap().contains("2027"));
+    }
+}
+
+#[tokio::test]
+async fn readyz_fails_with_a_problem_when_the_schema_is_behind() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.db.db.revert_all_migrations().unwrap();
+        let body = assert_problem(app.get("/readyz").await, 503, "not-ready").await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("tongdai migrate"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_are_problem_documents() {
+    let app = spawn_app(tongdai_storage::Backend::Sqlite).await;
+    let body = assert_problem(app.get("/khong-co").await, 404, "not-found").await;
+    assert_eq!(body["title"], "Không tìm thấy");
+}

@@ -1,0 +1,129 @@
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use tongdai_domain::FixedClock;
+use tongdai_server::{Application, Config, app};
+use tongdai_storage::Backend;
+use tongdai_storage::testing::TestDatabase;
+
+pub use tongdai_storage::testing::backends;
+
+/// The repository root (tests read the shipped config from there).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Local Vietnamese time → UTC instant.
+pub fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    tongdai_domain::vn_offset()
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+    pub clock: Arc<FixedClock>,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+}
+
+/// Config for a test server: its own data folder, the shipped jurisdiction and calendar.
+pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
+    let root = repo_root();
+    Config::from_toml_layers(&format!(
+        r#"
+[server]
+bind = "127.0.0.1:0"
+workers = 1
+[database]
+url = {db_url:?}
+pool_size = 4
+[data]
+dir = {data:?}
+[jurisdiction]
+dir = {jurisdiction:?}
+[calendar]
+dir = {calendar:?}
+"#,
+        data = data_dir.display().to_string(),
+        jurisdiction = root.join("config/jurisdiction").display().to_string(),
+        calendar = root.join("config/calendar").display().to_string(),
+    ))
+    .expect("test config is valid")
+}
+
+/// Starts the real server on a free port with its own database and a fixed clock
+/// (23/11/2026 09:00 in Vietnam unless the test moves it).
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        tongdai_server::telemetry::init(
+            &test_config("sqlite://x.db", std::path::Path::new(".")).log,
+        );
+    }
+    let db = TestDatabase::new(backend);
+    let data_dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(vn(2026, 11, 23, 9, 0)));
+    let config = test_config(&db.url, data_dir.path());
+    let state = app::prepare(config, clock.clone()).expect("the app prepares");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let application = Application::with_listener(state, listener).unwrap();
+    let base = format!("http://{}", application.addr());
+    tokio::spawn(application.into_server());
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        db,
+        clock,
+        data_dir,
+    }
+}
+
+/// Asserts an RFC 9457 problem response and returns its body.
+pub async fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+    type_slug: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["type"], format!("urn:tongdai:problem:{type_slug}"));
+    assert_eq!(body["status"], status);
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["detail"].as_str().is_some());
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_deref(),
+        "the body names the request id of the header"
+    );
+    body
+}
