@@ -96,7 +96,7 @@ async fn the_binary_serves_from_scratch_and_stops_cleanly_on_sigterm() {
             let child = tongdai(cwd.path(), &url)
                 .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
             let mut running = Running(child);
@@ -210,4 +210,122 @@ fn a_broken_jurisdiction_file_is_reported_with_its_file_and_code() {
         stderr.contains("agencies.toml") && stderr.contains("LA-NOWHERE"),
         "{stderr}"
     );
+}
+
+#[test]
+fn route_prints_the_decision_with_rule_and_deadlines_in_vietnamese_time() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = tongdai(cwd.path(), "sqlite://data/t.db")
+        .args([
+            "route",
+            "--category",
+            "chieu-sang.den-duong",
+            "--area",
+            "TN-P-LONGAN",
+            "--at",
+            "2026-02-13T16:00:00+07:00",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decision: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(decision["outcome"], "assigned");
+    assert_eq!(decision["agency_code"], "UBND-TN-P-LONGAN");
+    assert!(
+        decision["agency_name"]
+            .as_str()
+            .unwrap()
+            .contains("Long An")
+    );
+    assert!(
+        decision["rule"]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("R-"))
+    );
+    assert_eq!(decision["sla"]["version"], "tay-ninh-2026");
+    // Filed the Friday before Tết 2026: 10 working days end on 06/03/2026.
+    assert_eq!(
+        decision["deadlines"]["answer_due"],
+        "2026-03-06T23:59:59+07:00"
+    );
+    assert_eq!(
+        decision["deadlines"]["forward_due"],
+        "2026-02-13T16:05:00+07:00"
+    );
+
+    let by_address = tongdai(cwd.path(), "sqlite://data/t.db")
+        .args([
+            "route",
+            "--category",
+            "chieu-sang.den-duong",
+            "--address",
+            "phuong 4 tan an",
+            "--priority",
+            "khan",
+        ])
+        .args(["--at", "2025-06-13T16:30:00+07:00"])
+        .output()
+        .unwrap();
+    let decision: serde_json::Value = serde_json::from_slice(&by_address.stdout).unwrap();
+    assert_eq!(decision["area_code"], "LA-TANAN-P4");
+    // Khẩn: 4 working hours from Friday 16:30 → Monday 11:00.
+    assert_eq!(
+        decision["deadlines"]["answer_due"],
+        "2025-06-16T11:00:00+07:00"
+    );
+
+    let unknown = tongdai(cwd.path(), "sqlite://data/t.db")
+        .args(["route", "--category", "khong-co", "--area", "TN-P-LONGAN"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+}
+
+#[test]
+fn calendar_lists_days_with_reasons_as_json() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = tongdai(cwd.path(), "sqlite://data/t.db")
+        .args([
+            "calendar",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-11",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let days: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(days.len(), 11);
+    let day = |d: &str| days.iter().find(|x| x["date"] == d).unwrap().clone();
+    assert_eq!(day("2026-01-01")["working"], false);
+    assert_eq!(day("2026-01-02")["working"], false, "swapped day off");
+    assert_eq!(day("2026-01-05")["working"], true);
+    assert_eq!(
+        day("2026-01-10")["working"],
+        true,
+        "the swapped Saturday is a working day"
+    );
+    assert!(
+        day("2026-01-10")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Làm bù")
+    );
+    assert_eq!(day("2026-01-11")["working"], false);
+
+    let text = tongdai(cwd.path(), "sqlite://data/t.db")
+        .args(["calendar", "--from", "2027-01-01", "--to", "2027-01-02"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stderr).contains("no calendar data for 2027"));
 }

@@ -124,12 +124,12 @@ impl CalendarSettings {
             ));
         }
         for pair in office_hours.windows(2) {
-            if let [a, b] = pair {
-                if b.start < a.end {
-                    return Err(CalendarError::Settings(format!(
-                        "office intervals must be in order and must not overlap: {a} then {b}"
-                    )));
-                }
+            if let [a, b] = pair
+                && b.start < a.end
+            {
+                return Err(CalendarError::Settings(format!(
+                    "office intervals must be in order and must not overlap: {a} then {b}"
+                )));
             }
         }
         Ok(Self {

@@ -204,14 +204,14 @@ impl SlaPolicy {
                 .valid_to
                 .map(|d| to_naive(d, &v.version, "valid_to"))
                 .transpose()?;
-            if let Some(to) = valid_to {
-                if to < valid_from {
-                    return Err(SlaError::RangeReversed {
-                        version: v.version,
-                        valid_from,
-                        valid_to: to,
-                    });
-                }
+            if let Some(to) = valid_to
+                && to < valid_from
+            {
+                return Err(SlaError::RangeReversed {
+                    version: v.version,
+                    valid_from,
+                    valid_to: to,
+                });
             }
             for p in Priority::ALL {
                 if !v.default.contains_key(&p) {

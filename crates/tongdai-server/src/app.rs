@@ -1,4 +1,5 @@
-//! Start-up: open and migrate the database, load the jurisdiction and the calendar, read
+//! Start-up: open and migrate the database, load the jurisdiction, build the router (rules,
+//! SLA policy, calendar), read
 //! the signing secret, then serve. Each step fails with an error that says what to fix.
 
 use std::net::{SocketAddr, TcpListener};
@@ -9,13 +10,13 @@ use actix_web::dev::Server;
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, web};
-use tongdai_domain::Clock;
+use tongdai_domain::{Clock, Jurisdiction};
 use tongdai_storage::Database;
 use tongdai_storage::jurisdiction::{LoadSummary, load_jurisdiction};
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::loader::{missing_calendar_years, read_calendar, read_jurisdiction};
+use crate::loader::{missing_calendar_years, read_jurisdiction, router_for};
 use crate::state::AppState;
 use crate::{request_id, routes, secrets};
 
@@ -36,16 +37,23 @@ pub fn load_jurisdiction_dir(
     dir: &std::path::Path,
     clock: &dyn Clock,
 ) -> Result<LoadSummary, Error> {
-    let jurisdiction = read_jurisdiction(dir)?;
-    let now = clock.now();
+    store_jurisdiction(db, &read_jurisdiction(dir)?, dir, clock)
+}
+
+fn store_jurisdiction(
+    db: &Database,
+    jurisdiction: &Jurisdiction,
+    dir: &std::path::Path,
+    clock: &dyn Clock,
+) -> Result<LoadSummary, Error> {
     let mut conn = db.conn()?;
     let load_id = uuid::Uuid::new_v4().to_string();
     let summary = load_jurisdiction(
         &mut conn,
-        &jurisdiction,
+        jurisdiction,
         &dir.display().to_string(),
         &load_id,
-        now.naive_utc(),
+        clock.now().naive_utc(),
     )?;
     tracing::info!(
         jurisdiction = %jurisdiction.info.code,
@@ -62,12 +70,19 @@ pub fn load_jurisdiction_dir(
 /// Everything the server needs, prepared and checked.
 pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error> {
     let db = open_database(&config)?;
+    let dir = &config.jurisdiction.dir;
+    let jurisdiction = read_jurisdiction(dir)?;
     if config.jurisdiction.load_on_start {
-        load_jurisdiction_dir(&db, &config.jurisdiction.dir, clock.as_ref())?;
+        store_jurisdiction(&db, &jurisdiction, dir, clock.as_ref())?;
     }
-    let calendar = read_calendar(&config.calendar.dir, config.calendar.working_time.clone())?;
+    let router = router_for(
+        jurisdiction,
+        dir,
+        &config.calendar.dir,
+        config.calendar.working_time.clone(),
+    )?;
     let today = tongdai_domain::local_date(clock.now());
-    for year in missing_calendar_years(&calendar, today) {
+    for year in missing_calendar_years(router.calendar(), today) {
         tracing::warn!(
             year,
             dir = %config.calendar.dir.display(),
@@ -79,7 +94,7 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
     Ok(AppState {
         db,
         clock,
-        calendar: Arc::new(calendar),
+        router: Arc::new(router),
         config: Arc::new(config),
         jwt_secret,
     })

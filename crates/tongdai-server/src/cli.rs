@@ -1,5 +1,5 @@
 //! The command line: `tongdai` (= `tongdai serve`), `tongdai migrate`,
-//! `tongdai jurisdiction load DIR`.
+//! `tongdai jurisdiction load|check DIR`, `tongdai route …`, `tongdai calendar …`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,8 +7,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
+use tongdai_domain::{Clock, Priority};
+use tongdai_routing::{Place, Report};
+
 use crate::app::{Application, load_jurisdiction_dir, open_database, prepare};
 use crate::config::{Config, Overrides};
+use crate::loader::{build_router, read_calendar};
 use crate::state::SystemClock;
 use crate::telemetry;
 
@@ -41,6 +46,45 @@ pub enum Command {
         #[command(subcommand)]
         command: JurisdictionCommand,
     },
+    /// Show where a report would go and by when (the routing decision as JSON).
+    Route(RouteArgs),
+    /// List working and non-working days with the reason.
+    Calendar {
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last day (inclusive), YYYY-MM-DD.
+        #[arg(long)]
+        to: NaiveDate,
+        /// Print `[{"date", "working", "reason", …}]` instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("place").required(true).multiple(true).args(["area", "address", "lat"])))]
+pub struct RouteArgs {
+    /// Category code, e.g. chieu-sang.den-duong.
+    #[arg(long)]
+    pub category: String,
+    /// Area code, e.g. TN-P-LONGAN.
+    #[arg(long)]
+    pub area: Option<String>,
+    /// Free-text address, e.g. "phuong 4 tan an".
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Latitude (WGS 84), with --lon.
+    #[arg(long, requires = "lon", allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    #[arg(long, requires = "lat", allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// khan, phuc-tap or binh-thuong.
+    #[arg(long, default_value = "binh-thuong")]
+    pub priority: Priority,
+    /// Filing instant in RFC 3339 (default: now), e.g. 2026-02-13T16:00:00+07:00.
+    #[arg(long)]
+    pub at: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +132,58 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = load_jurisdiction_dir(&db, &dir, &SystemClock)
                 .with_context(|| format!("loading {}", dir.display()))?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        Command::Route(args) => {
+            let router = build_router(
+                &config.jurisdiction.dir,
+                &config.calendar.dir,
+                config.calendar.working_time.clone(),
+            )?;
+            let report = Report {
+                category: args.category,
+                place: Place {
+                    area_code: args.area,
+                    address: args.address,
+                    lat: args.lat,
+                    lon: args.lon,
+                },
+                priority: args.priority,
+                filed_at: args
+                    .at
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_else(|| SystemClock.now()),
+            };
+            let decision = router.route(&report)?;
+            println!("{}", serde_json::to_string_pretty(&decision)?);
+        }
+        Command::Calendar { from, to, json } => {
+            anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
+            anyhow::ensure!(
+                (to - from).num_days() <= 3660,
+                "at most ten years at a time"
+            );
+            let calendar =
+                read_calendar(&config.calendar.dir, config.calendar.working_time.clone())?;
+            let days = calendar.days(from, to);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&days)?);
+            } else {
+                for day in &days {
+                    let mark = if day.working { "làm việc" } else { "nghỉ" };
+                    let unconfirmed = if day.confirmed {
+                        ""
+                    } else {
+                        " (chưa xác nhận)"
+                    };
+                    println!(
+                        "{}  {:<9} {:<9} {}{unconfirmed}",
+                        day.date, day.weekday, mark, day.reason
+                    );
+                }
+            }
+            for year in calendar.missing_years(from.year(), to.year()) {
+                eprintln!("warning: no calendar data for {year}: only weekends are days off");
+            }
         }
         Command::Jurisdiction {
             command: JurisdictionCommand::Check { dir },

@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::Datelike;
 use tongdai_calendar::{CalendarSettings, CalendarYear, SlaPolicy, WorkingCalendar};
 use tongdai_domain::{Jurisdiction, JurisdictionFiles};
+use tongdai_routing::Router;
 
 use crate::error::Error;
 
@@ -73,6 +74,34 @@ pub fn read_calendar(dir: &Path, settings: CalendarSettings) -> Result<WorkingCa
         file: dir.display().to_string(),
         source,
     })
+}
+
+/// The router of a configuration: the jurisdiction folder (with its `sla.toml`) and the
+/// calendar folder, checked together (rule ties, unknown references).
+pub fn build_router(
+    jurisdiction_dir: &Path,
+    calendar_dir: &Path,
+    settings: CalendarSettings,
+) -> Result<Router, Error> {
+    router_for(
+        read_jurisdiction(jurisdiction_dir)?,
+        jurisdiction_dir,
+        calendar_dir,
+        settings,
+    )
+}
+
+/// The router for an already read jurisdiction (start-up reads the folder once).
+pub fn router_for(
+    jurisdiction: Jurisdiction,
+    jurisdiction_dir: &Path,
+    calendar_dir: &Path,
+    settings: CalendarSettings,
+) -> Result<Router, Error> {
+    let sla = read_sla_policy(jurisdiction_dir)?;
+    let calendar = read_calendar(calendar_dir, settings)?;
+    Router::new(jurisdiction, sla, calendar)
+        .map_err(|e| Error::Config(format!("{}: {e}", jurisdiction_dir.display())))
 }
 
 /// Years around `today` (this one and the next) that have no calendar file: deadlines in

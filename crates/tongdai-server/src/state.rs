@@ -1,12 +1,13 @@
-//! What every handler shares: the pool, the injected clock, the working calendar, the
+//! What every handler shares: the pool, the injected clock, the router (rules, SLA policy,
+//! working calendar), the
 //! configuration and the signing secret.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
-use tongdai_calendar::WorkingCalendar;
 use tongdai_domain::Clock;
+use tongdai_routing::Router;
 use tongdai_storage::{Database, DbConnection, StorageResult};
 
 use crate::config::Config;
@@ -26,7 +27,8 @@ impl Clock for SystemClock {
 pub struct AppState {
     pub db: Database,
     pub clock: Arc<dyn Clock>,
-    pub calendar: Arc<WorkingCalendar>,
+    /// Routing rules, SLA policy and working calendar, loaded at start-up.
+    pub router: Arc<Router>,
     pub config: Arc<Config>,
     pub jwt_secret: SecretString,
 }

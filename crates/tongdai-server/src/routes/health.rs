@@ -48,7 +48,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
             "Chưa nạp dữ liệu địa bàn có hiệu lực ngày {today}. Chạy `tongdai jurisdiction load DIR`."
         )));
     }
-    let missing = missing_calendar_years(&state.calendar, today);
+    let missing = missing_calendar_years(state.router.calendar(), today);
     let warnings: Vec<String> = missing
         .iter()
         .map(|year| {
