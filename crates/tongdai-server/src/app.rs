@@ -18,7 +18,8 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::loader::{missing_calendar_years, read_jurisdiction, router_for};
 use crate::state::AppState;
-use crate::{request_id, routes, secrets};
+use crate::{routes, secrets};
+use tongdai_http::request_id;
 
 /// Opens the database named by the config and applies pending migrations.
 pub fn open_database(config: &Config) -> Result<Database, Error> {

@@ -7,13 +7,10 @@
 //! these in `anyhow` for context.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
 use thiserror::Error;
+use tongdai_http::{INTERNAL_DETAIL, Problem};
 use tongdai_storage::StorageError;
-
-use crate::request_id;
 
 #[derive(Debug, Error)]
 pub enum Error {
@@ -128,10 +125,7 @@ impl Error {
     /// What the client may read. Internal details stay in the log.
     fn public_detail(&self) -> String {
         match self.kind().status {
-            StatusCode::INTERNAL_SERVER_ERROR => {
-                "Đã có lỗi xảy ra. Vui lòng thử lại hoặc liên hệ Tổng đài 1022 kèm mã yêu cầu."
-                    .to_owned()
-            }
+            StatusCode::INTERNAL_SERVER_ERROR => INTERNAL_DETAIL.to_owned(),
             StatusCode::SERVICE_UNAVAILABLE => match self {
                 Error::NotReady(detail) => detail.clone(),
                 _ => "Cơ sở dữ liệu tạm thời không truy cập được.".to_owned(),
@@ -139,25 +133,6 @@ impl Error {
             _ => self.to_string(),
         }
     }
-}
-
-pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// RFC 9457 problem details.
-#[derive(Debug, Serialize)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub type_uri: String,
-    pub title: &'static str,
-    pub status: u16,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-}
-
-/// Problem `type` URIs: stable identifiers, not links.
-pub fn problem_type(slug: &str) -> String {
-    format!("urn:tongdai:problem:{slug}")
 }
 
 impl ResponseError for Error {
@@ -170,19 +145,7 @@ impl ResponseError for Error {
         if kind.status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let problem = Problem {
-            type_uri: problem_type(kind.slug),
-            title: kind.title,
-            status: kind.status.as_u16(),
-            detail: self.public_detail(),
-            request_id: request_id::current(),
-        };
-        let mut response = HttpResponse::build(kind.status);
-        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if kind.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
-        }
-        response.json(problem)
+        Problem::new(kind.status, kind.slug, kind.title, self.public_detail()).response()
     }
 }
 

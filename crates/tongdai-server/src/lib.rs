@@ -7,7 +7,6 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod loader;
-pub mod request_id;
 pub mod routes;
 pub mod secrets;
 pub mod state;

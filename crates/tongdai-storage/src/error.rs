@@ -28,6 +28,8 @@ pub enum StorageError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("the idempotency key was already used")]
+    DuplicateIdempotencyKey,
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
     #[error(transparent)]

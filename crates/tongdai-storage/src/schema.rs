@@ -133,6 +133,29 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        attributes -> Text,
+        submitted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        ticket_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_prefix -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -182,6 +205,7 @@ diesel::joinable!(agencies -> areas (area_code));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(attachments -> tickets (ticket_id));
 diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(idempotency_keys -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     jurisdiction_loads,
@@ -196,4 +220,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_events,
     attachments,
     outbox,
+    idempotency_keys,
+    api_keys,
 );

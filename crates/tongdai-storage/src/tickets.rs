@@ -2,6 +2,8 @@
 //! events and outbox messages in one transaction, so a crash never leaves a ticket
 //! without its history or an acknowledgement without its ticket.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -13,7 +15,7 @@ use uuid::Uuid;
 
 use crate::db::DbConnection;
 use crate::error::{StorageError, StorageResult};
-use crate::schema::{outbox, ticket_events, tickets};
+use crate::schema::{attachments, idempotency_keys, outbox, ticket_events, tickets};
 
 /// How often a colliding tracking code is replaced before giving up. With 23^8 codes a
 /// second collision in a row means something else is wrong.
@@ -47,6 +49,8 @@ pub struct TicketRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    pub attributes: String,
+    pub submitted_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -110,6 +114,10 @@ pub struct NewTicket {
     pub accept_due_at: Option<DateTime<Utc>>,
     pub answer_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Answers to the category's extra questions (Open311 attributes), by attribute code.
+    pub attributes: BTreeMap<String, String>,
+    /// The staff user who typed the report in (hotline operator), if any.
+    pub submitted_by: Option<Uuid>,
 }
 
 /// A stored ticket as the services see it.
@@ -138,6 +146,8 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub attributes: BTreeMap<String, String>,
+    pub submitted_by: Option<Uuid>,
 }
 
 /// A stored event with its position in the ticket's history.
@@ -192,6 +202,9 @@ impl NewTicket {
             created_at: naive(self.created_at),
             updated_at: naive(self.created_at),
             closed_at: None,
+            attributes: serde_json::to_string(&self.attributes)
+                .map_err(|e| corrupt("attributes", e))?,
+            submitted_by: self.submitted_by.map(|u| u.to_string()),
         })
     }
 }
@@ -237,6 +250,13 @@ impl TryFrom<TicketRow> for Ticket {
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
             closed_at: r.closed_at.map(utc),
+            attributes: serde_json::from_str(&r.attributes)
+                .map_err(|e| corrupt("tickets.attributes", e))?,
+            submitted_by: r
+                .submitted_by
+                .map(|s| Uuid::parse_str(&s))
+                .transpose()
+                .map_err(|e| corrupt("tickets.submitted_by", e))?,
         })
     }
 }
@@ -286,6 +306,7 @@ pub fn create_ticket(
     new: &NewTicket,
     events: &[TicketEvent],
     messages: &[OutboxMessage],
+    idempotency: Option<&IdempotencyClaim>,
     mut next_code: impl FnMut() -> TrackingCode,
 ) -> StorageResult<Ticket> {
     conn.transaction(|conn| {
@@ -326,8 +347,196 @@ pub fn create_ticket(
                 })
                 .execute(conn)?;
         }
+        if let Some(claim) = idempotency {
+            let inserted = diesel::insert_into(idempotency_keys::table)
+                .values(&IdempotencyRow {
+                    scope: claim.scope.clone(),
+                    idempotency_key: claim.key.clone(),
+                    request_hash: claim.request_hash.clone(),
+                    ticket_id: row.id.clone(),
+                    created_at: row.created_at,
+                })
+                .execute(conn);
+            match inserted {
+                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    return Err(StorageError::DuplicateIdempotencyKey);
+                }
+                other => {
+                    other?;
+                }
+            }
+        }
         Ticket::try_from(row)
     })
+}
+
+/// A new assignment of a ticket (IOC transfer, triage forwarding).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reassignment {
+    pub agency_code: Option<String>,
+    pub status: TicketStatus,
+    pub routing_decision: serde_json::Value,
+    pub forward_due_at: Option<DateTime<Utc>>,
+    pub accept_due_at: Option<DateTime<Utc>>,
+    pub answer_due_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}
+
+/// Moves a ticket to another agency and records why, in one transaction. `expected`
+/// is the `updated_at` the caller read: a concurrent change makes this a conflict.
+pub fn reassign(
+    conn: &mut DbConnection,
+    id: TicketId,
+    expected: DateTime<Utc>,
+    change: &Reassignment,
+    event: &TicketEvent,
+) -> StorageResult<()> {
+    conn.transaction(|conn| {
+        let updated = diesel::update(
+            tickets::table
+                .find(id.to_string())
+                .filter(tickets::updated_at.eq(naive(expected))),
+        )
+        .set((
+            tickets::agency_code.eq(&change.agency_code),
+            tickets::status.eq(change.status.code()),
+            tickets::routing_decision.eq(json_text(&change.routing_decision)?),
+            tickets::forward_due_at.eq(change.forward_due_at.map(naive)),
+            tickets::accept_due_at.eq(change.accept_due_at.map(naive)),
+            tickets::answer_due_at.eq(change.answer_due_at.map(naive)),
+            tickets::updated_at.eq(naive(change.at)),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            return Err(StorageError::Conflict(format!(
+                "ticket {id} changed since it was read"
+            )));
+        }
+        append_event(conn, id, event)?;
+        Ok(())
+    })
+}
+
+/// "This request, under this key, made that ticket": stored with the ticket so a retry
+/// can be answered with the first result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyClaim {
+    /// Who may reuse the key (e.g. `app:anonymous`, `app:<subject>`): keys of different
+    /// clients never collide.
+    pub scope: String,
+    pub key: String,
+    /// A digest of the request body: the same key with another body is refused.
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub scope: String,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub ticket_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_idempotency(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &str,
+) -> StorageResult<Option<IdempotencyRow>> {
+    Ok(idempotency_keys::table
+        .find((scope, key))
+        .select(IdempotencyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attachments)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub ticket_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_path: String,
+    pub visibility: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_attachment(conn: &mut DbConnection, row: &AttachmentRow) -> StorageResult<()> {
+    diesel::insert_into(attachments::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn attachments_of(conn: &mut DbConnection, id: TicketId) -> StorageResult<Vec<AttachmentRow>> {
+    Ok(attachments::table
+        .filter(attachments::ticket_id.eq(id.to_string()))
+        .order((attachments::created_at.asc(), attachments::id.asc()))
+        .select(AttachmentRow::as_select())
+        .load(conn)?)
+}
+
+/// Tickets filed by the holder of a citizen token, newest first.
+pub fn tickets_of_subject(
+    conn: &mut DbConnection,
+    subject: &str,
+    limit: i64,
+) -> StorageResult<Vec<Ticket>> {
+    tickets::table
+        .filter(tickets::reporter_subject.eq(subject))
+        .order((tickets::created_at.desc(), tickets::id.desc()))
+        .limit(limit)
+        .select(TicketRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Ticket::try_from)
+        .collect()
+}
+
+/// Filters of a ticket search (Open311 `GET requests`, staff lists).
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub codes: Option<Vec<String>>,
+    pub category_codes: Option<Vec<String>>,
+    pub statuses: Option<Vec<TicketStatus>>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
+/// Tickets matching `filter`, newest first.
+pub fn search_tickets(
+    conn: &mut DbConnection,
+    filter: &TicketFilter,
+) -> StorageResult<Vec<Ticket>> {
+    let mut query = tickets::table.select(TicketRow::as_select()).into_boxed();
+    if let Some(codes) = &filter.codes {
+        query = query.filter(tickets::code.eq_any(codes.clone()));
+    }
+    if let Some(categories) = &filter.category_codes {
+        query = query.filter(tickets::category_code.eq_any(categories.clone()));
+    }
+    if let Some(statuses) = &filter.statuses {
+        let codes: Vec<&str> = statuses.iter().map(|s| s.code()).collect();
+        query = query.filter(tickets::status.eq_any(codes));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(tickets::created_at.ge(naive(from)));
+    }
+    if let Some(to) = filter.created_to {
+        query = query.filter(tickets::created_at.le(naive(to)));
+    }
+    query
+        .order((tickets::created_at.desc(), tickets::id.desc()))
+        .limit(filter.limit.max(1))
+        .load(conn)?
+        .into_iter()
+        .map(Ticket::try_from)
+        .collect()
 }
 
 /// Event ids are UUIDv7 stamped with the event's own (injected) time, not the system clock.

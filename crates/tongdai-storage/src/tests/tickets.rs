@@ -38,6 +38,10 @@ pub fn sample(code: &str) -> NewTicket {
         accept_due_at: Some(at(2026, 2, 23, 15, 30)),
         answer_due_at: Some(at(2026, 2, 27, 23, 59)),
         created_at: created,
+        attributes: [("ma-cot".to_owned(), "TA-0412".to_owned())]
+            .into_iter()
+            .collect(),
+        submitted_by: None,
     }
 }
 
@@ -77,7 +81,15 @@ fn never() -> TrackingCode {
 pub fn store_sample(db: &TestDatabase, code: &str) -> Ticket {
     let new = sample(code);
     let mut conn = db.db.conn().unwrap();
-    create_ticket(&mut conn, &new, &first_events(&new), &[ack(&new)], never).unwrap()
+    create_ticket(
+        &mut conn,
+        &new,
+        &first_events(&new),
+        &[ack(&new)],
+        None,
+        never,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -86,8 +98,15 @@ fn a_ticket_and_its_events_are_stored_together_and_read_back() {
         load_demo(db);
         let new = sample("1022-K7Q9-3MPX");
         let mut conn = db.db.conn().unwrap();
-        let stored =
-            create_ticket(&mut conn, &new, &first_events(&new), &[ack(&new)], never).unwrap();
+        let stored = create_ticket(
+            &mut conn,
+            &new,
+            &first_events(&new),
+            &[ack(&new)],
+            None,
+            never,
+        )
+        .unwrap();
         assert_eq!(stored.code, new.code);
 
         let back = find_by_code(&mut conn, &new.code).unwrap().unwrap();
@@ -98,6 +117,7 @@ fn a_ticket_and_its_events_are_stored_together_and_read_back() {
         assert_eq!(back.created_at, new.created_at);
         assert_eq!(back.latitude, new.latitude);
         assert_eq!(back.routing_decision, new.routing_decision);
+        assert_eq!(back.attributes, new.attributes);
         assert_eq!(
             find_by_id(&mut conn, new.id).unwrap().map(|t| t.code),
             Some(new.code.clone())
@@ -131,6 +151,7 @@ fn a_failing_part_leaves_nothing_half_written() {
             &new,
             &first_events(&new),
             &[duplicate.clone(), duplicate],
+            None,
             never,
         );
         assert!(result.is_err());
@@ -145,7 +166,7 @@ fn a_failing_part_leaves_nothing_half_written() {
         // An unknown category violates a foreign key: nothing is stored either.
         let mut bad = sample("1022-K7Q9-3MPW");
         bad.category_code = "khong-ton-tai".into();
-        assert!(create_ticket(&mut conn, &bad, &first_events(&bad), &[], never).is_err());
+        assert!(create_ticket(&mut conn, &bad, &first_events(&bad), &[], None, never).is_err());
         assert_eq!(count_tickets(&mut conn).unwrap(), 0);
     });
 }
@@ -158,9 +179,14 @@ fn a_taken_tracking_code_is_replaced_and_never_shared() {
         let mut conn = db.db.conn().unwrap();
         let second = sample("1022-AAAA-AAAA");
         let mut offered = vec![TrackingCode::parse("1022-CCCC-CCCC").unwrap()];
-        let stored = create_ticket(&mut conn, &second, &first_events(&second), &[], || {
-            offered.remove(0)
-        })
+        let stored = create_ticket(
+            &mut conn,
+            &second,
+            &first_events(&second),
+            &[],
+            None,
+            || offered.remove(0),
+        )
         .unwrap();
         assert_ne!(stored.code, first.code);
         assert_eq!(stored.code.as_str(), "1022-CCCC-CCCC");
@@ -174,7 +200,7 @@ fn a_taken_tracking_code_is_replaced_and_never_shared() {
 
         // A generator that keeps offering taken codes ends in a conflict, not a loop.
         let third = sample("1022-AAAA-AAAA");
-        let result = create_ticket(&mut conn, &third, &[], &[], || {
+        let result = create_ticket(&mut conn, &third, &[], &[], None, || {
             TrackingCode::parse("1022-CCCC-CCCC").unwrap()
         });
         assert!(
@@ -207,5 +233,121 @@ fn appended_events_get_the_next_sequence_number() {
             "{}: {missing:?}",
             db.backend()
         );
+    });
+}
+
+#[test]
+fn an_idempotency_key_is_claimed_once_with_its_ticket() {
+    on_each_backend(|db| {
+        load_demo(db);
+        let claim = IdempotencyClaim {
+            scope: "app:anonymous".into(),
+            key: "k-1".into(),
+            request_hash: "h1".into(),
+        };
+        let first = sample("1022-EEEE-EEEE");
+        let mut conn = db.db.conn().unwrap();
+        create_ticket(
+            &mut conn,
+            &first,
+            &first_events(&first),
+            &[],
+            Some(&claim),
+            never,
+        )
+        .unwrap();
+        let row = find_idempotency(&mut conn, "app:anonymous", "k-1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.ticket_id, first.id.to_string());
+        assert_eq!(row.request_hash, "h1");
+
+        // A second ticket under the same key is refused and leaves nothing behind.
+        let second = sample("1022-EEEE-EEEF");
+        let result = create_ticket(
+            &mut conn,
+            &second,
+            &first_events(&second),
+            &[],
+            Some(&claim),
+            never,
+        );
+        assert!(
+            matches!(result, Err(StorageError::DuplicateIdempotencyKey)),
+            "{}: {result:?}",
+            db.backend()
+        );
+        assert!(find_by_code(&mut conn, &second.code).unwrap().is_none());
+        // Another client may use the same key.
+        let other = IdempotencyClaim {
+            scope: "app:citizen-7".into(),
+            ..claim
+        };
+        create_ticket(
+            &mut conn,
+            &second,
+            &first_events(&second),
+            &[],
+            Some(&other),
+            never,
+        )
+        .unwrap();
+    });
+}
+
+#[test]
+fn search_filters_by_status_category_and_period() {
+    on_each_backend(|db| {
+        load_demo(db);
+        let a = store_sample(db, "1022-FFFF-FFFF");
+        let mut conn = db.db.conn().unwrap();
+        let mut b = sample("1022-FFFF-FFFG");
+        b.category_code = "moi-truong".into();
+        b.status = TicketStatus::Triage;
+        b.created_at = at(2026, 3, 1, 8, 0);
+        create_ticket(&mut conn, &b, &[], &[], None, never).unwrap();
+
+        let all = search_tickets(
+            &mut conn,
+            &TicketFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            all.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(),
+            vec![b.code.as_str(), a.code.as_str()]
+        );
+        let triage = search_tickets(
+            &mut conn,
+            &TicketFilter {
+                statuses: Some(vec![TicketStatus::Triage]),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(triage.len(), 1);
+        let lamps = search_tickets(
+            &mut conn,
+            &TicketFilter {
+                category_codes: Some(vec!["chieu-sang.den-duong".into()]),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(lamps.len(), 1);
+        let march = search_tickets(
+            &mut conn,
+            &TicketFilter {
+                created_from: Some(at(2026, 3, 1, 0, 0)),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(march.len(), 1, "{}", db.backend());
     });
 }

@@ -1,0 +1,51 @@
+use serde::Serialize;
+use thiserror::Error;
+use tongdai_storage::StorageError;
+
+/// One invalid field, with a message a citizen can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field name as the channel's clients know it (`title`, `reporter.phone`, `photos[2]`).
+    pub field: String,
+    /// Vietnamese, shown next to the field.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum IntakeError {
+    /// The input cannot become a ticket; nothing was stored.
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// The same idempotency key was sent with a different request.
+    #[error("the idempotency key was already used for a different request")]
+    IdempotencyKeyReused,
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("routing failed: {0}")]
+    Routing(#[from] tongdai_routing::RoutingError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+impl IntakeError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        IntakeError::Invalid(vec![FieldError::new(field, message)])
+    }
+}

@@ -1,0 +1,520 @@
+//! Filing a ticket, end to end, in one place.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tongdai_domain::{
+    Actor, Clock, EventKind, EventVisibility, TicketEvent, TicketId, TicketStatus, TrackingCode,
+    local_date,
+};
+use tongdai_routing::{Outcome, Report, Router, RoutingDecision};
+use tongdai_storage::tickets::{
+    self, AttachmentRow, IdempotencyClaim, NewTicket, OutboxMessage, Reassignment, StoredEvent,
+    Ticket,
+};
+use tongdai_storage::{Database, DbConnection, StorageError};
+use uuid::Uuid;
+
+use crate::error::{FieldError, IntakeError};
+use crate::validate::{
+    IntakeLimits, TicketDraft, ValidPhoto, ValidTicket, validate, validate_photos,
+};
+use crate::view::{PublicTicket, public_ticket};
+
+/// Where files go and how links to the public tracking page are written.
+#[derive(Debug, Clone)]
+pub struct IntakeSettings {
+    pub limits: IntakeLimits,
+    /// `data/attachments`: one folder per ticket.
+    pub attachments_dir: PathBuf,
+    /// `https://1022.example.vn`: tracking links are `{base}/tra-cuu/{code}`.
+    pub public_base_url: String,
+}
+
+/// A client-chosen key that makes a retried request safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRequest {
+    pub scope: String,
+    pub key: String,
+}
+
+/// What the citizen is told at once.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub ticket: Ticket,
+    pub decision: RoutingDecision,
+    pub tracking_url: String,
+    /// True when this answers a retry of an earlier request (nothing new was stored).
+    pub replayed: bool,
+}
+
+#[derive(Clone)]
+pub struct IntakeService {
+    db: Database,
+    router: Arc<Router>,
+    clock: Arc<dyn Clock>,
+    settings: Arc<IntakeSettings>,
+}
+
+impl IntakeService {
+    pub fn new(
+        db: Database,
+        router: Arc<Router>,
+        clock: Arc<dyn Clock>,
+        settings: IntakeSettings,
+    ) -> Self {
+        Self {
+            db,
+            router,
+            clock,
+            settings: Arc::new(settings),
+        }
+    }
+
+    pub fn limits(&self) -> &IntakeLimits {
+        &self.settings.limits
+    }
+
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub fn tracking_url(&self, code: &TrackingCode) -> String {
+        format!(
+            "{}/tra-cuu/{code}",
+            self.settings.public_base_url.trim_end_matches('/')
+        )
+    }
+
+    /// Validates, routes and stores a report. With `idempotency`, a retry of the same
+    /// request returns the first ticket; the same key with another request is refused.
+    pub fn submit(
+        &self,
+        draft: TicketDraft,
+        idempotency: Option<IdempotencyRequest>,
+    ) -> Result<Receipt, IntakeError> {
+        let claim = idempotency.map(|request| IdempotencyClaim {
+            scope: request.scope,
+            key: request.key,
+            request_hash: request_hash(&draft),
+        });
+        if let Some(claim) = &claim
+            && let Some(receipt) = self.replay(claim)?
+        {
+            return Ok(receipt);
+        }
+
+        let now = self.clock.now();
+        let valid = validate(
+            draft,
+            &self.settings.limits,
+            self.router.jurisdiction(),
+            local_date(now),
+        )
+        .map_err(IntakeError::Invalid)?;
+        let decision = self.route(&valid, now)?;
+        let mut rng = rand::rng();
+        let new = new_ticket(&valid, &decision, now, &mut rng)?;
+        let events = first_events(&valid, &decision, now);
+        let ack = OutboxMessage {
+            id: Uuid::new_v4(),
+            topic: "ticket.acknowledgement".into(),
+            payload: json!({ "code": new.code, "channel": valid.channel.code() }),
+        };
+
+        let files = self.write_photos(new.id, &valid.photos, now)?;
+        let stored = self.db.transaction(|conn| {
+            let ticket =
+                tickets::create_ticket(conn, &new, &events, &[ack], claim.as_ref(), || {
+                    TrackingCode::generate(&mut rand::rng())
+                })?;
+            for row in &files {
+                tickets::insert_attachment(conn, row)?;
+            }
+            Ok(ticket)
+        });
+        let ticket = match stored {
+            Ok(ticket) => ticket,
+            Err(e) => {
+                self.remove_photos(new.id);
+                if let (StorageError::DuplicateIdempotencyKey, Some(claim)) = (&e, &claim) {
+                    // Another request with the same key won the race: answer as it did.
+                    return self.replay(claim)?.ok_or(IntakeError::IdempotencyKeyReused);
+                }
+                return Err(e.into());
+            }
+        };
+        tracing::info!(
+            code = %ticket.code,
+            channel = %ticket.channel,
+            outcome = ?decision.outcome,
+            agency = %decision.agency_code,
+            "ticket filed"
+        );
+        let tracking_url = self.tracking_url(&ticket.code);
+        Ok(Receipt {
+            ticket,
+            decision,
+            tracking_url,
+            replayed: false,
+        })
+    }
+
+    fn route(
+        &self,
+        valid: &ValidTicket,
+        now: DateTime<Utc>,
+    ) -> Result<RoutingDecision, IntakeError> {
+        let report = Report {
+            category: valid.category.clone(),
+            place: valid.place.clone(),
+            priority: valid.priority,
+            filed_at: now,
+        };
+        self.router.route(&report).map_err(|e| match e {
+            tongdai_routing::RoutingError::UnknownCategory { .. } => {
+                IntakeError::Invalid(vec![FieldError::new(
+                    "category",
+                    "Lĩnh vực không có trong danh mục hiện hành.",
+                )])
+            }
+            other => IntakeError::Routing(other),
+        })
+    }
+
+    fn replay(&self, claim: &IdempotencyClaim) -> Result<Option<Receipt>, IntakeError> {
+        let mut conn = self.db.conn()?;
+        let Some(row) = tickets::find_idempotency(&mut conn, &claim.scope, &claim.key)? else {
+            return Ok(None);
+        };
+        if row.request_hash != claim.request_hash {
+            return Err(IntakeError::IdempotencyKeyReused);
+        }
+        let id =
+            Uuid::parse_str(&row.ticket_id).map_err(|e| IntakeError::Corrupt(e.to_string()))?;
+        let ticket = tickets::find_by_id(&mut conn, TicketId(id))?.ok_or_else(|| {
+            IntakeError::Corrupt(format!("idempotency key points at missing ticket {id}"))
+        })?;
+        let decision = decision_of(&ticket)?;
+        let tracking_url = self.tracking_url(&ticket.code);
+        Ok(Some(Receipt {
+            ticket,
+            decision,
+            tracking_url,
+            replayed: true,
+        }))
+    }
+
+    /// Writes the photos before the transaction; `remove_photos` undoes it if the
+    /// transaction fails, so no file outlives a ticket that was not stored.
+    fn write_photos(
+        &self,
+        id: TicketId,
+        photos: &[ValidPhoto],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AttachmentRow>, IntakeError> {
+        if photos.is_empty() {
+            return Ok(Vec::new());
+        }
+        let dir = self.ticket_dir(id);
+        std::fs::create_dir_all(&dir).map_err(|source| IntakeError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let mut rows = Vec::new();
+        for photo in photos {
+            let attachment_id = Uuid::new_v4();
+            let relative = format!("{id}/{attachment_id}.{}", photo.extension);
+            let path = self.settings.attachments_dir.join(&relative);
+            if let Err(source) = write_atomically(&path, &photo.bytes) {
+                self.remove_photos(id);
+                return Err(IntakeError::Io {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+            rows.push(AttachmentRow {
+                id: attachment_id.to_string(),
+                ticket_id: id.to_string(),
+                file_name: photo.file_name.clone(),
+                content_type: photo.content_type.to_owned(),
+                size_bytes: i64::try_from(photo.bytes.len()).unwrap_or(i64::MAX),
+                sha256: hex::encode(Sha256::digest(&photo.bytes)),
+                storage_path: relative,
+                visibility: EventVisibility::Internal.code().to_owned(),
+                created_at: now.naive_utc(),
+            });
+        }
+        Ok(rows)
+    }
+
+    fn ticket_dir(&self, id: TicketId) -> PathBuf {
+        self.settings.attachments_dir.join(id.to_string())
+    }
+
+    fn remove_photos(&self, id: TicketId) {
+        let dir = self.ticket_dir(id);
+        if dir.exists()
+            && let Err(e) = std::fs::remove_dir_all(&dir)
+        {
+            tracing::warn!(dir = %dir.display(), error = %e, "could not remove the photos of a ticket that was not stored");
+        }
+    }
+
+    /// The public view of a ticket, or `NotFound`.
+    pub fn public_view(&self, code: &TrackingCode) -> Result<PublicTicket, IntakeError> {
+        let mut conn = self.db.conn()?;
+        let ticket = tickets::find_by_code(&mut conn, code)?
+            .ok_or_else(|| IntakeError::NotFound(code.to_string()))?;
+        let events = tickets::events(&mut conn, ticket.id, true)?;
+        Ok(public_ticket(&ticket, &events))
+    }
+
+    /// The tickets a citizen filed with their token, newest first.
+    pub fn tickets_of(&self, subject: &str, limit: i64) -> Result<Vec<PublicTicket>, IntakeError> {
+        let mut conn = self.db.conn()?;
+        let list = tickets::tickets_of_subject(&mut conn, subject, limit)?;
+        list.iter()
+            .map(|t| Ok(public_ticket(t, &tickets::events(&mut conn, t.id, true)?)))
+            .collect()
+    }
+
+    /// Adds photos to an existing ticket (the app's separate upload), in one transaction.
+    pub fn add_photos(
+        &self,
+        code: &TrackingCode,
+        uploads: Vec<crate::Upload>,
+    ) -> Result<Vec<AttachmentRow>, IntakeError> {
+        let now = self.clock.now();
+        let ticket = {
+            let mut conn = self.db.conn()?;
+            tickets::find_by_code(&mut conn, code)?
+                .ok_or_else(|| IntakeError::NotFound(code.to_string()))?
+        };
+        let existing = {
+            let mut conn = self.db.conn()?;
+            tickets::attachments_of(&mut conn, ticket.id)?.len()
+        };
+        let limits = &self.settings.limits;
+        if existing + uploads.len() > limits.max_photos {
+            return Err(IntakeError::invalid(
+                "photos",
+                format!(
+                    "Mỗi phản ánh có tối đa {} ảnh (đã có {existing}).",
+                    limits.max_photos
+                ),
+            ));
+        }
+        let photos = validate_photos(uploads, limits).map_err(IntakeError::Invalid)?;
+        let rows = self.write_photos(ticket.id, &photos, now)?;
+        let stored = self.db.transaction(|conn| {
+            for row in &rows {
+                tickets::insert_attachment(conn, row)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = stored {
+            for row in &rows {
+                let _ = std::fs::remove_file(self.settings.attachments_dir.join(&row.storage_path));
+            }
+            return Err(e.into());
+        }
+        Ok(rows)
+    }
+
+    /// The IOC moves a ticket to another agency. The agency's clock restarts or continues
+    /// as the SLA version in force says; the move is an event.
+    pub fn transfer(
+        &self,
+        code: &TrackingCode,
+        new_agency: &str,
+        actor: Actor,
+        reason: &str,
+    ) -> Result<Ticket, IntakeError> {
+        let now = self.clock.now();
+        let mut conn = self.db.conn()?;
+        let ticket = tickets::find_by_code(&mut conn, code)?
+            .ok_or_else(|| IntakeError::NotFound(code.to_string()))?;
+        let previous = decision_of(&ticket)?;
+        let decision = self.router.transfer(&previous, new_agency, now, reason)?;
+        let change = Reassignment {
+            agency_code: Some(decision.agency_code.clone()),
+            status: TicketStatus::Forwarded,
+            routing_decision: serde_json::to_value(&decision)
+                .map_err(|e| IntakeError::Corrupt(e.to_string()))?,
+            forward_due_at: Some(decision.deadlines.forward_due.with_timezone(&Utc)),
+            accept_due_at: Some(decision.deadlines.accept_due.with_timezone(&Utc)),
+            answer_due_at: Some(decision.deadlines.answer_due.with_timezone(&Utc)),
+            at: now,
+        };
+        let event = TicketEvent {
+            kind: EventKind::Transferred,
+            actor,
+            occurred_at: now,
+            visibility: EventVisibility::Public,
+            payload: json!({
+                "from": ticket.agency_code,
+                "to": decision.agency_code,
+                "reason": reason,
+                "detail": format!("Chuyển đến {}", decision.agency_name),
+            }),
+        };
+        tickets::reassign(&mut conn, ticket.id, ticket.updated_at, &change, &event)?;
+        tickets::find_by_id(&mut conn, ticket.id)?
+            .ok_or_else(|| IntakeError::NotFound(code.to_string()))
+    }
+
+    /// The stored history of a ticket (all events), for staff views and tests.
+    pub fn history(&self, id: TicketId) -> Result<Vec<StoredEvent>, IntakeError> {
+        let mut conn = self.db.conn()?;
+        Ok(tickets::events(&mut conn, id, false)?)
+    }
+
+    /// Runs `f` with a connection (for channel-specific reads such as Open311 searches).
+    pub fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, StorageError>,
+    ) -> Result<T, IntakeError> {
+        let mut conn = self.db.conn()?;
+        Ok(f(&mut conn)?)
+    }
+}
+
+/// The routing decision stored with a ticket.
+pub fn decision_of(ticket: &Ticket) -> Result<RoutingDecision, IntakeError> {
+    let value = ticket.routing_decision.clone().ok_or_else(|| {
+        IntakeError::Corrupt(format!("ticket {} has no routing decision", ticket.code))
+    })?;
+    serde_json::from_value(value)
+        .map_err(|e| IntakeError::Corrupt(format!("routing decision of {}: {e}", ticket.code)))
+}
+
+fn new_ticket<R: Rng>(
+    valid: &ValidTicket,
+    decision: &RoutingDecision,
+    now: DateTime<Utc>,
+    rng: &mut R,
+) -> Result<NewTicket, IntakeError> {
+    let assigned = decision.outcome == Outcome::Assigned;
+    Ok(NewTicket {
+        id: TicketId::new_at(now, rng),
+        code: TrackingCode::generate(rng),
+        channel: valid.channel,
+        status: if assigned {
+            TicketStatus::Forwarded
+        } else {
+            TicketStatus::Triage
+        },
+        priority: valid.priority,
+        category_code: valid.category.clone(),
+        area_code: decision.area_code.clone(),
+        address: valid.place.address.clone(),
+        latitude: valid.place.lat,
+        longitude: valid.place.lon,
+        title: valid.title.clone(),
+        description: valid.description.clone(),
+        agency_code: assigned.then(|| decision.agency_code.clone()),
+        reporter: valid.reporter.clone(),
+        reporter_subject: valid.reporter_subject.clone(),
+        consent_at: Some(now),
+        routing_decision: Some(
+            serde_json::to_value(decision).map_err(|e| IntakeError::Corrupt(e.to_string()))?,
+        ),
+        forward_due_at: Some(decision.deadlines.forward_due.with_timezone(&Utc)),
+        accept_due_at: Some(decision.deadlines.accept_due.with_timezone(&Utc)),
+        answer_due_at: Some(decision.deadlines.answer_due.with_timezone(&Utc)),
+        created_at: now,
+        attributes: valid.attributes.clone(),
+        submitted_by: valid.submitted_by,
+    })
+}
+
+/// The public history starts with what happened at filing. Payloads carry no personal data.
+fn first_events(
+    valid: &ValidTicket,
+    decision: &RoutingDecision,
+    now: DateTime<Utc>,
+) -> Vec<TicketEvent> {
+    let actor = match valid.submitted_by {
+        Some(id) => Actor::User { id },
+        None => Actor::Citizen,
+    };
+    let routing = Actor::System {
+        component: "routing".into(),
+    };
+    let created = TicketEvent {
+        kind: EventKind::Created,
+        actor,
+        occurred_at: now,
+        visibility: EventVisibility::Public,
+        payload: json!({
+            "channel": valid.channel.code(),
+            "category": valid.category,
+            "detail": format!("Tiếp nhận qua {}", valid.channel.label_vi()),
+        }),
+    };
+    let second = match decision.outcome {
+        Outcome::Assigned => TicketEvent {
+            kind: EventKind::Routed,
+            actor: routing,
+            occurred_at: now,
+            visibility: EventVisibility::Public,
+            payload: json!({
+                "agency": decision.agency_code,
+                "rule": decision.rule.as_ref().map(|r| r.id.clone()),
+                "sla_version": decision.sla.version,
+                "detail": format!("Chuyển đến {}", decision.agency_name),
+            }),
+        },
+        Outcome::Triage => TicketEvent {
+            kind: EventKind::SentToTriage,
+            actor: routing,
+            occurred_at: now,
+            visibility: EventVisibility::Public,
+            payload: json!({
+                "reason": decision.triage_reason.map(|r| r.code()),
+                "sla_version": decision.sla.version,
+                "detail": "Tổng đài đang phân loại và chuyển đến cơ quan có thẩm quyền",
+            }),
+        },
+    };
+    vec![created, second]
+}
+
+/// A digest of everything the citizen sent, so "same key, same request" can be told from
+/// "same key, different request".
+fn request_hash(draft: &TicketDraft) -> String {
+    let photos: Vec<String> = draft
+        .photos
+        .iter()
+        .map(|p| hex::encode(Sha256::digest(&p.bytes)))
+        .collect();
+    let canonical = json!({
+        "channel": draft.channel.code(),
+        "category": draft.category,
+        "title": draft.title,
+        "description": draft.description,
+        "priority": draft.priority.map(|p| p.code()),
+        "place": draft.place,
+        "reporter": draft.reporter,
+        "subject": draft.reporter_subject,
+        "consent": draft.consent,
+        "attributes": draft.attributes,
+        "photos": photos,
+    });
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("part");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
