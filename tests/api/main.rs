@@ -2,7 +2,10 @@
 //! test, on SQLite and (when `TONGDAI_TEST_DATABASE_URL` is set) on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod api;
 mod binary;
 mod health;
 mod helpers;
 mod jurisdiction;
+mod open311;
+mod web;

@@ -10,9 +10,14 @@ use actix_web::dev::Server;
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, web};
+use secrecy::ExposeSecret;
+use tongdai_api::ApiState;
 use tongdai_domain::{Clock, Jurisdiction};
+use tongdai_intake::{IntakeService, IntakeSettings};
+use tongdai_open311::Open311State;
 use tongdai_storage::Database;
 use tongdai_storage::jurisdiction::{LoadSummary, load_jurisdiction};
+use tongdai_web::WebState;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -92,12 +97,24 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
         );
     }
     let jwt_secret = secrets::jwt_secret(&config)?;
+    let router = Arc::new(router);
+    let intake = IntakeService::new(
+        db.clone(),
+        router.clone(),
+        clock.clone(),
+        IntakeSettings {
+            limits: config.intake.clone(),
+            attachments_dir: config.data.dir.join("attachments"),
+            public_base_url: config.server.public_base_url.clone(),
+        },
+    );
     Ok(AppState {
         db,
         clock,
-        router: Arc::new(router),
+        router,
         config: Arc::new(config),
         jwt_secret,
+        intake,
     })
 }
 
@@ -162,14 +179,37 @@ impl Application {
         let json_limit = state.config.server.json_body_limit_bytes;
         let workers = state.config.server.workers;
         let shutdown = state.config.server.shutdown_timeout_seconds;
+        let secret = state.jwt_secret.expose_secret().as_bytes().to_vec();
+        let web_state = web::Data::new(WebState::new(state.config.web.clone(), &secret));
+        let api_state = web::Data::new(
+            ApiState::new(state.config.api.clone(), &secret)
+                .map_err(|e| Error::Config(format!("api: {e}")))?,
+        );
+        let open311_state = web::Data::new(Open311State::new(
+            state.config.open311.clone(),
+            state
+                .router
+                .jurisdiction()
+                .info
+                .open311_jurisdiction_id
+                .clone(),
+        ));
+        let intake = web::Data::new(state.intake.clone());
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
                 .wrap(from_fn(request_id::middleware))
                 .app_data(data.clone())
+                .app_data(intake.clone())
+                .app_data(web_state.clone())
+                .app_data(api_state.clone())
+                .app_data(open311_state.clone())
                 .configure(|cfg| configure_app(cfg, json_limit))
                 .configure(routes::configure)
+                .configure(tongdai_api::configure)
+                .configure(tongdai_open311::configure)
+                .configure(tongdai_web::configure)
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(shutdown)

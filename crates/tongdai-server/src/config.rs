@@ -11,8 +11,12 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tongdai_api::ApiConfig;
 use tongdai_calendar::CalendarSettings;
+use tongdai_intake::IntakeLimits;
+use tongdai_open311::Open311Config;
 use tongdai_storage::{DatabaseUrl, PoolSettings};
+use tongdai_web::WebConfig;
 
 use crate::error::Error;
 
@@ -29,6 +33,10 @@ pub struct Config {
     pub jurisdiction: JurisdictionConfig,
     pub calendar: CalendarConfig,
     pub auth: AuthConfig,
+    pub intake: IntakeLimits,
+    pub web: WebConfig,
+    pub api: ApiConfig,
+    pub open311: Open311Config,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
 use tongdai_domain::Clock;
+use tongdai_intake::IntakeService;
 use tongdai_routing::Router;
 use tongdai_storage::{Database, DbConnection, StorageResult};
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub router: Arc<Router>,
     pub config: Arc<Config>,
     pub jwt_secret: SecretString,
+    /// The one service every channel files tickets through.
+    pub intake: IntakeService,
 }
 
 impl AppState {

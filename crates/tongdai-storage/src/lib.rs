@@ -3,11 +3,13 @@
 //! [`DbConnection`](db::DbConnection) of either kind. No HTTP, no business rules: the
 //! services decide, this crate stores what they decided, one transaction per change.
 
+pub mod api_keys;
 pub mod db;
 pub mod error;
 pub mod jurisdiction;
 pub mod schema;
 pub mod tickets;
+pub mod users;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

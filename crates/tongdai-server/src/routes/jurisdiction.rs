@@ -66,7 +66,7 @@ struct AgencyItem {
     valid_to: Option<NaiveDate>,
 }
 
-#[get("/categories")]
+#[get("/api/v1/categories")]
 pub async fn categories(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,
@@ -89,7 +89,7 @@ pub async fn categories(
     Ok(HttpResponse::Ok().json(Listing { at, items }))
 }
 
-#[get("/areas")]
+#[get("/api/v1/areas")]
 pub async fn areas(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,
@@ -112,7 +112,7 @@ pub async fn areas(
     Ok(HttpResponse::Ok().json(Listing { at, items }))
 }
 
-#[get("/agencies")]
+#[get("/api/v1/agencies")]
 pub async fn agencies(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,

@@ -1,0 +1,1 @@
+//! Open311 API keys, stored as hashes.

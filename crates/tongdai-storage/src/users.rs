@@ -1,0 +1,1 @@
+//! Staff users (hotline operators, IOC staff, agency clerks) and their roles.
