@@ -1,0 +1,847 @@
+//! The citizen web portal (GET /, POST /, /tra-cuu), end to end through the real server,
+//! and once in headless Chromium driven over the W3C WebDriver protocol.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tongdai_domain::{Channel, FixedClock, TrackingCode};
+use tongdai_server::{Application, app};
+use tongdai_storage::testing::TestDatabase;
+use tongdai_storage::{Backend, tickets};
+
+use crate::helpers::{TestApp, backends, spawn_app, test_config, vn};
+
+const BOUNDARY: &str = "----tongdai-web-test-1022";
+const CATEGORY: &str = "giao-thong.o-ga";
+const REQUIRED_QUESTION: &str = "attr:giao-thong.o-ga:muc-nguy-hiem";
+const COMMUNE: &str = "TN-P-TANAN";
+const AGENCY: &str = "Sở Xây dựng tỉnh Tây Ninh";
+const TITLE: &str = "Ổ gà lớn trước chợ Tân An";
+const NAME: &str = "Nguyễn Văn An";
+const PHONE: &str = "0912 345 678";
+const EMAIL: &str = "an.nguyen@example.vn";
+
+/// A valid 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// Like `spawn_app`, with a say in the `[web]` settings.
+async fn spawn_app_with(
+    backend: Backend,
+    edit: impl FnOnce(&mut tongdai_web::WebConfig),
+) -> TestApp {
+    let db = TestDatabase::new(backend);
+    let data_dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(vn(2026, 11, 23, 9, 0)));
+    let mut config = test_config(&db.url, data_dir.path());
+    edit(&mut config.web);
+    let state = app::prepare(config, clock.clone()).expect("the app prepares");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let application = Application::with_listener(state, listener).unwrap();
+    let base = format!("http://{}", application.addr());
+    tokio::spawn(application.into_server());
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        db,
+        clock,
+        data_dir,
+    }
+}
+
+/// The text between `start` and the next `end`.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = html.find(start)? + start.len();
+    let len = html[from..].find(end)?;
+    Some(&html[from..from + len])
+}
+
+/// What a browser keeps from the form page: the CSRF cookie and the hidden fields.
+struct FormSession {
+    cookie: String,
+    token: String,
+    form_id: String,
+}
+
+async fn open_form(app: &TestApp) -> FormSession {
+    let response = app.get("/").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("tongdai_csrf="))
+        .expect("the form sets the CSRF cookie");
+    let html = response.text().await.unwrap();
+    FormSession {
+        cookie: cookie.split(';').next().unwrap().to_owned(),
+        token: between(&html, "name=\"csrf\" value=\"", "\"")
+            .unwrap()
+            .to_owned(),
+        form_id: between(&html, "name=\"form_id\" value=\"", "\"")
+            .unwrap()
+            .to_owned(),
+    }
+}
+
+/// A `multipart/form-data` body, parts in the order given (as a browser sends them).
+#[derive(Default)]
+struct Multipart(Vec<u8>);
+
+impl Multipart {
+    fn text(mut self, name: &str, value: &str) -> Self {
+        self.0.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+        self
+    }
+
+    fn file(mut self, name: &str, file_name: &str, bytes: &[u8]) -> Self {
+        self.0.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        self.0.extend_from_slice(bytes);
+        self.0.extend_from_slice(b"\r\n");
+        self
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.0
+            .extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        self.0
+    }
+}
+
+/// The fields of a complete report, after the session's hidden fields; `skip` leaves some out.
+fn report(session: &FormSession, skip: &[&str]) -> Multipart {
+    let mut form = Multipart::default()
+        .text("csrf", &session.token)
+        .text("form_id", &session.form_id)
+        .text("website", "");
+    for (name, value) in [
+        ("category", CATEGORY),
+        (REQUIRED_QUESTION, "co"),
+        ("attr:giao-thong.o-ga:kich-thuoc", ""),
+        ("area_code", COMMUNE),
+        ("address", "Trước số 12 đường Hùng Vương"),
+        ("lat", ""),
+        ("lon", ""),
+        ("title", TITLE),
+        (
+            "description",
+            "Ổ gà sâu khoảng 20 cm giữa làn xe máy,\r\nđã có người té ngã.",
+        ),
+        ("name", NAME),
+        ("phone", PHONE),
+        ("email", EMAIL),
+        ("consent", "yes"),
+    ] {
+        if !skip.contains(&name) {
+            form = form.text(name, value);
+        }
+    }
+    form
+}
+
+async fn post_form(app: &TestApp, cookie: Option<&str>, body: Multipart) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url("/"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body.finish());
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.expect("the server answers")
+}
+
+fn count_tickets(app: &TestApp) -> i64 {
+    let mut conn = app.db.db.conn().unwrap();
+    tickets::count_tickets(&mut conn).unwrap()
+}
+
+fn tracking_code_in(html: &str) -> TrackingCode {
+    let shown = between(html, "id=\"tracking-code\">", "<").expect("the page shows a code");
+    TrackingCode::parse(shown).expect("a well-formed tracking code")
+}
+
+fn assert_html_page(response: &reqwest::Response, status: u16) {
+    assert_eq!(response.status().as_u16(), status);
+    let headers = response.headers();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+}
+
+#[tokio::test]
+async fn the_form_offers_the_categories_and_communes_in_force() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let response = app.get("/").await;
+        assert_html_page(&response, 200);
+        let set_cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"));
+        let html = response.text().await.unwrap();
+        assert!(html.contains("<html lang=\"vi\">"));
+        // Categories, sub-categories under their parent, and their extra questions.
+        assert!(html.contains("<optgroup label=\"Giao thông\">"));
+        assert!(
+            html.contains("<option value=\"giao-thong.o-ga\">Ổ gà, hư hỏng mặt đường</option>")
+        );
+        assert!(html.contains("<option value=\"khac\">Khác</option>"));
+        assert!(html.contains(&format!("name=\"{REQUIRED_QUESTION}\"")));
+        assert!(html.contains("Chỗ hư hỏng có đang gây nguy hiểm ngay cho người đi đường không?"));
+        // Communes in force on 23/11/2026: the new ones, not those merged on 1/7/2025.
+        assert!(html.contains("<option value=\"TN-P-TANAN\">Phường Tân An</option>"));
+        assert!(html.contains("<optgroup label=\"Tỉnh Tây Ninh\">"));
+        assert!(
+            !html.contains("LA-TANAN-P1"),
+            "{backend}: an abolished ward is offered"
+        );
+        // Every visible input has a label.
+        for id in [
+            "f-category",
+            "f-area",
+            "f-address",
+            "f-title",
+            "f-description",
+            "f-photos",
+            "f-name",
+            "f-phone",
+            "f-email",
+            "f-consent",
+        ] {
+            assert!(html.contains(&format!("for=\"{id}\"")), "no label for {id}");
+            assert!(html.contains(&format!("id=\"{id}\"")), "no input {id}");
+        }
+        assert!(html.contains(
+            "<input type=\"file\" id=\"f-photos\" name=\"photos\" multiple accept=\"image/jpeg,image/png,image/heic,image/webp\""
+        ));
+        assert!(html.contains("Dùng vị trí hiện tại của tôi"));
+        assert!(html.contains("Nghị định 13/2023/NĐ-CP"));
+
+        let css = app.get("/static/portal.css").await;
+        assert_eq!(css.status().as_u16(), 200);
+        assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+        let js = app.get("/static/portal.js").await;
+        assert_eq!(js.status().as_u16(), 200);
+        assert!(js.text().await.unwrap().contains("navigator.geolocation"));
+    }
+}
+
+#[tokio::test]
+async fn a_valid_report_gets_a_receipt_and_a_public_tracking_page() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let session = open_form(&app).await;
+        let body = report(&session, &[]).file("photos", "o-ga.png", PNG);
+        let response = post_form(&app, Some(&session.cookie), body).await;
+        assert_html_page(&response, 200);
+        let html = response.text().await.unwrap();
+        let code = tracking_code_in(&html);
+        assert!(
+            html.contains(AGENCY),
+            "{backend}: the receipt names the agency"
+        );
+
+        // What was stored: a web ticket, the phone normalised, the photo kept.
+        let mut conn = app.db.db.conn().unwrap();
+        let ticket = tickets::find_by_code(&mut conn, &code).unwrap().unwrap();
+        assert_eq!(ticket.channel, Channel::Web);
+        assert_eq!(ticket.reporter.phone.as_deref(), Some("0912345678"));
+        assert_eq!(ticket.attributes["muc-nguy-hiem"], "co");
+        let photos = tickets::attachments_of(&mut conn, ticket.id).unwrap();
+        assert_eq!(photos.len(), 1);
+        assert_eq!(photos[0].content_type, "image/png");
+        drop(conn);
+        let due = tongdai_web::format::deadline(&ticket.answer_due_at.unwrap());
+        assert!(
+            html.contains(&due),
+            "{backend}: the receipt shows the deadline {due}"
+        );
+        assert!(html.contains(&format!("href=\"/tra-cuu/{code}\"")));
+
+        // Sent twice (a double click, a reload): still one ticket, the same code.
+        let again = report(&session, &[]).file("photos", "o-ga.png", PNG);
+        let response = post_form(&app, Some(&session.cookie), again).await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(tracking_code_in(&response.text().await.unwrap()), code);
+        assert_eq!(count_tickets(&app), 1);
+
+        // The public page: status, timeline, no personal data.
+        let page = app.get(&format!("/tra-cuu/{code}")).await;
+        assert_html_page(&page, 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(code.as_str()));
+        assert!(
+            html.contains("Chờ đơn vị tiếp nhận"),
+            "{backend}: status label"
+        );
+        assert!(html.contains("Tiếp nhận qua Cổng thông tin 1022"));
+        assert!(html.contains(&format!("Chuyển đến {AGENCY}")));
+        assert!(html.contains("Phường Tân An"));
+        assert!(html.contains("Hạn trả lời"));
+        for personal in [NAME, PHONE, "0912345678", EMAIL] {
+            assert!(
+                !html.contains(personal),
+                "{backend}: the tracking page shows {personal}"
+            );
+        }
+
+        // The lookup form takes the code as people type it.
+        let no_redirect = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let typed = code.as_str().replace('-', " ").to_lowercase();
+        let response = no_redirect
+            .get(app.url("/tra-cuu"))
+            .query(&[("ma", typed.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 303);
+        assert_eq!(response.headers()["location"], format!("/tra-cuu/{code}"));
+    }
+}
+
+#[tokio::test]
+async fn a_report_without_contact_comes_back_with_the_message_next_to_the_phone() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let session = open_form(&app).await;
+        let body = report(&session, &["phone", "email"]).file("photos", "o-ga.png", PNG);
+        let response = post_form(&app, Some(&session.cookie), body).await;
+        assert_html_page(&response, 422);
+        let html = response.text().await.unwrap();
+        let message = between(&html, "id=\"f-phone-error\">", "</p>").expect("a phone message");
+        assert!(
+            message.contains("Vui lòng để lại số điện thoại hoặc thư điện tử"),
+            "{message}"
+        );
+        let phone_input = between(&html, "<input type=\"tel\" id=\"f-phone\"", ">").unwrap();
+        assert!(phone_input.contains("aria-invalid=\"true\""));
+        assert!(
+            phone_input.contains("f-phone-error"),
+            "aria-describedby names the message"
+        );
+        // The summary at the top links to the field; the input is kept, the photo is not.
+        assert!(html.contains("<a href=\"#f-phone\">"));
+        assert!(
+            html.contains(&format!("value=\"{TITLE}\"")),
+            "{backend}: the title is kept"
+        );
+        assert!(html.contains(&format!("<option value=\"{COMMUNE}\" selected>")));
+        assert!(html.contains("<option value=\"co\" selected>"));
+        assert!(html.contains("vui lòng chọn lại ảnh"));
+        assert!(html.contains("Mã yêu cầu"));
+
+        // The category's required question and a bad e-mail: each message by its input.
+        let body = report(&session, &[REQUIRED_QUESTION, "email"]).text("email", "an@");
+        let response = post_form(&app, Some(&session.cookie), body).await;
+        assert_html_page(&response, 422);
+        let html = response.text().await.unwrap();
+        let question = between(
+            &html,
+            "id=\"f-attr-giao-thong_o-ga-muc-nguy-hiem-error\">",
+            "</p>",
+        )
+        .expect("a message by the question");
+        assert!(question.contains("Vui lòng trả lời"), "{question}");
+        assert!(html.contains("<a href=\"#f-attr-giao-thong_o-ga-muc-nguy-hiem\">"));
+        let email = between(&html, "id=\"f-email-error\">", "</p>").unwrap();
+        assert!(email.contains("thư điện tử không hợp lệ"), "{email}");
+        assert!(
+            !html.contains("vui lòng chọn lại ảnh"),
+            "no photo was sent this time"
+        );
+        assert_eq!(count_tickets(&app), 0);
+    }
+}
+
+#[tokio::test]
+async fn photos_are_checked_by_content_and_size() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let session = open_form(&app).await;
+
+        // A program named like a photo is refused, by name in the message.
+        let fake = b"MZ\x90\x00\x03\x00\x00\x00 this is a windows program";
+        let body = report(&session, &[]).file("photos", "anh-chup.png", fake);
+        let response = post_form(&app, Some(&session.cookie), body).await;
+        assert_html_page(&response, 422);
+        let html = response.text().await.unwrap();
+        let message = between(&html, "id=\"f-photos-error\">", "</p>").unwrap();
+        assert!(message.contains("«anh-chup.png»"), "{message}");
+        assert!(message.contains("không phải ảnh"), "{message}");
+
+        // A photo over the size limit (5 MB) is refused without storing anything.
+        let mut big = PNG.to_vec();
+        big.resize(5 * 1024 * 1024 + 1, 0);
+        let body = report(&session, &[]).file("photos", "rat-lon.png", &big);
+        let response = post_form(&app, Some(&session.cookie), body).await;
+        assert_html_page(&response, 422);
+        let html = response.text().await.unwrap();
+        let message = between(&html, "id=\"f-photos-error\">", "</p>").unwrap();
+        assert!(message.contains("«rat-lon.png» lớn hơn 5 MB"), "{message}");
+        assert_eq!(count_tickets(&app), 0, "{backend}");
+
+        // The content decides, not the name: a real PNG called .exe is a photo.
+        let body = report(&session, &[]).file("photos", "anh.exe", PNG);
+        let response = post_form(&app, Some(&session.cookie), body).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let code = tracking_code_in(&response.text().await.unwrap());
+        let mut conn = app.db.db.conn().unwrap();
+        let ticket = tickets::find_by_code(&mut conn, &code).unwrap().unwrap();
+        let photos = tickets::attachments_of(&mut conn, ticket.id).unwrap();
+        assert_eq!(photos[0].content_type, "image/png");
+        assert!(photos[0].storage_path.ends_with(".png"));
+    }
+}
+
+#[tokio::test]
+async fn a_post_without_a_valid_csrf_pair_is_forbidden() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let session = open_form(&app).await;
+        let other = open_form(&app).await;
+
+        let cases = [
+            ("no cookie", None, report(&session, &[])),
+            (
+                "another browser's token",
+                Some(other.cookie.as_str()),
+                report(&session, &[]),
+            ),
+            (
+                "no token",
+                Some(session.cookie.as_str()),
+                report(
+                    &FormSession {
+                        cookie: String::new(),
+                        token: String::new(),
+                        form_id: session.form_id.clone(),
+                    },
+                    &[],
+                ),
+            ),
+        ];
+        for (case, cookie, body) in cases {
+            let response = post_form(&app, cookie, body).await;
+            assert_html_page(&response, 403);
+            let request_id = response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let html = response.text().await.unwrap();
+            assert!(html.contains("Không thể gửi biểu mẫu"), "{backend} {case}");
+            assert!(html.contains(&format!("Mã yêu cầu: <code>{request_id}</code>")));
+        }
+        assert_eq!(count_tickets(&app), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_filled_honeypot_gets_a_receipt_but_nothing_is_stored() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let session = open_form(&app).await;
+        let body = Multipart::default()
+            .text("csrf", &session.token)
+            .text("website", "http://spam.example")
+            .text("category", CATEGORY)
+            .text("title", "Buy cheap followers now")
+            .text("description", "Visit our website for the best offers")
+            .text("phone", PHONE)
+            .text("consent", "yes");
+        let response = post_form(&app, Some(&session.cookie), body).await;
+        assert_html_page(&response, 200);
+        let code = tracking_code_in(&response.text().await.unwrap());
+        assert_eq!(count_tickets(&app), 0, "{backend}");
+        assert_eq!(
+            app.get(&format!("/tra-cuu/{code}")).await.status().as_u16(),
+            404
+        );
+    }
+}
+
+#[tokio::test]
+async fn submissions_over_the_burst_are_refused_with_429() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |web| {
+            web.submission_burst = 2;
+            web.submissions_per_minute = 1;
+        })
+        .await;
+        let session = open_form(&app).await;
+        for _ in 0..2 {
+            let body = report(&session, &["consent"]);
+            let response = post_form(&app, Some(&session.cookie), body).await;
+            assert_eq!(response.status().as_u16(), 422);
+        }
+        let response = post_form(&app, Some(&session.cookie), report(&session, &[])).await;
+        assert_html_page(&response, 429);
+        let retry: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry), "{retry}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Bạn đã gửi quá nhiều lần"), "{backend}");
+        assert_eq!(count_tickets(&app), 0);
+        // Reading is not limited.
+        assert_eq!(app.get("/").await.status().as_u16(), 200);
+    }
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_codes_get_a_404_page_with_the_lookup_form() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let form = app.get("/tra-cuu").await;
+        assert_html_page(&form, 200);
+        assert!(form.text().await.unwrap().contains("name=\"ma\""));
+        for path in [
+            "/tra-cuu/1022-AAAA-AAAA",
+            "/tra-cuu/khong-phai-ma",
+            "/tra-cuu?ma=1022-0000",
+        ] {
+            let response = app.get(path).await;
+            assert_html_page(&response, 404);
+            let html = response.text().await.unwrap();
+            assert!(html.contains("Không tìm thấy phản ánh"), "{backend} {path}");
+            assert!(html.contains("name=\"ma\""), "{path}: the lookup form");
+            assert!(html.contains("Mã yêu cầu"));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the browser test
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// chromedriver on a free port, stopped on drop.
+struct Driver {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+    session: Option<String>,
+    profile: tempfile::TempDir,
+}
+
+impl Driver {
+    async fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut driver = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            session: None,
+            profile: tempfile::tempdir().unwrap(),
+        };
+        for _ in 0..100 {
+            if let Ok(r) = driver
+                .http
+                .get(format!("{}/status", driver.base))
+                .send()
+                .await
+                && r.status().is_success()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = driver.profile.path().display().to_string();
+        let created = driver
+            .call(
+                reqwest::Method::POST,
+                "/session",
+                json!({"capabilities": {"alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": {
+                        "binary": CHROMIUM,
+                        "args": [
+                            "--headless=new", "--no-sandbox", "--disable-gpu",
+                            "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update",
+                            "--disable-sync", "--window-size=390,844",
+                            format!("--user-data-dir={profile}"),
+                        ]
+                    }
+                }}}),
+            )
+            .await;
+        driver.session = Some(
+            created["sessionId"]
+                .as_str()
+                .expect("a WebDriver session")
+                .to_owned(),
+        );
+        driver
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method.clone(), &url);
+        if method != reqwest::Method::GET && method != reqwest::Method::DELETE {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("chromedriver answers");
+        let status = response.status();
+        let value: Value = response.json().await.unwrap();
+        assert!(status.is_success(), "{method} {path}: {status} {value}");
+        value["value"].clone()
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session.as_deref().unwrap())
+    }
+
+    async fn post(&self, rest: &str, body: Value) -> Value {
+        self.call(reqwest::Method::POST, &self.path(rest), body)
+            .await
+    }
+
+    async fn get(&self, rest: &str) -> Value {
+        self.call(reqwest::Method::GET, &self.path(rest), Value::Null)
+            .await
+    }
+
+    async fn goto(&self, url: &str) {
+        self.post("/url", json!({ "url": url })).await;
+    }
+
+    /// Waits (up to 10 s) for an element and returns its id.
+    async fn find(&self, css: &str) -> String {
+        for _ in 0..100 {
+            let response = self
+                .http
+                .post(format!("{}{}", self.base, self.path("/element")))
+                .json(&json!({"using": "css selector", "value": css}))
+                .send()
+                .await
+                .unwrap();
+            if response.status().is_success() {
+                let value: Value = response.json().await.unwrap();
+                return value["value"][ELEMENT].as_str().unwrap().to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no element {css}");
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.post(&format!("/element/{id}/click"), json!({})).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.post(&format!("/element/{id}/value"), json!({ "text": text }))
+            .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.get(&format!("/element/{id}/text"))
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn quit(mut self) {
+        if let Some(session) = self.session.take() {
+            self.call(
+                reqwest::Method::DELETE,
+                &format!("/session/{session}"),
+                Value::Null,
+            )
+            .await;
+        }
+    }
+
+    async fn screenshot(&self, path: &Path) {
+        let data = self.get("/screenshot").await;
+        std::fs::write(path, base64_decode(data.as_str().unwrap())).unwrap();
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The browser goes with the session; chromedriver with its process.
+        if let Some(session) = &self.session {
+            let url = format!("{}/session/{session}", self.base);
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    let _ = reqwest::Client::new().delete(url).send().await;
+                });
+            })
+            .join();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    fn value(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let digits: Vec<u32> = text.bytes().filter_map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let mut n = 0u32;
+        for (i, d) in chunk.iter().enumerate() {
+            n |= d << (18 - 6 * i);
+        }
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    out
+}
+
+fn browser_available() -> bool {
+    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !present {
+        assert!(
+            std::env::var("TONGDAI_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "TONGDAI_REQUIRE_BROWSER=1 but {CHROMIUM} or {CHROMEDRIVER} is missing: run .ci/install-browser"
+        );
+        eprintln!(
+            "note: browser test skipped ({CHROMIUM} or {CHROMEDRIVER} missing; run .ci/install-browser)"
+        );
+    }
+    present
+}
+
+#[tokio::test]
+async fn a_citizen_files_a_report_in_headless_chromium() {
+    if !browser_available() {
+        return;
+    }
+    for (i, backend) in backends().into_iter().enumerate() {
+        let app = spawn_app(backend).await;
+        let browser = Driver::start().await;
+        browser
+            .post("/window/rect", json!({"width": 390, "height": 844}))
+            .await;
+        browser.goto(&app.url("/")).await;
+
+        // Sent empty: the errors are listed at the top and next to each field.
+        browser.click("button[type=submit]").await;
+        let summary = browser.text("#form-errors").await;
+        assert!(
+            summary.contains("Vui lòng chọn lĩnh vực phản ánh."),
+            "{summary}"
+        );
+        let phone = browser.text("#f-phone-error").await;
+        assert!(phone.contains("số điện thoại hoặc thư điện tử"), "{phone}");
+        if i == 0 {
+            browser
+                .screenshot(Path::new("/tmp/tongdai-form-errors.png"))
+                .await;
+        }
+
+        // The form, as a citizen fills it on a phone.
+        browser
+            .click(&format!("#f-category option[value=\"{CATEGORY}\"]"))
+            .await;
+        browser
+            .click("#f-attr-giao-thong_o-ga-muc-nguy-hiem option[value=\"co\"]")
+            .await;
+        browser
+            .click(&format!("#f-area option[value=\"{COMMUNE}\"]"))
+            .await;
+        browser.type_into("#f-title", TITLE).await;
+        browser
+            .type_into(
+                "#f-description",
+                "Ổ gà sâu khoảng 20 cm giữa làn xe máy, đã có người té ngã.",
+            )
+            .await;
+        browser.type_into("#f-phone", PHONE).await;
+        browser.click("#f-consent").await;
+        if i == 0 {
+            browser
+                .screenshot(Path::new("/tmp/tongdai-form-filled.png"))
+                .await;
+        }
+        browser.click("button[type=submit]").await;
+
+        // The receipt.
+        let shown = browser.text("#tracking-code").await;
+        let code = TrackingCode::parse(&shown).expect("a tracking code on the result page");
+        assert_eq!(browser.text("#agency").await, AGENCY, "{backend}");
+        if i == 0 {
+            browser.screenshot(Path::new("/tmp/tongdai-form.png")).await;
+        }
+
+        // The tracking page, through the receipt's link.
+        browser.click("a.button.primary").await;
+        assert_eq!(browser.text("#status").await, "Chờ đơn vị tiếp nhận");
+        if i == 0 {
+            browser
+                .screenshot(Path::new("/tmp/tongdai-tracking.png"))
+                .await;
+        }
+        let source = browser.get("/source").await;
+        let source = source.as_str().unwrap();
+        assert!(source.contains(code.as_str()));
+        assert!(
+            !source.contains("0912"),
+            "no phone number on the tracking page"
+        );
+        let url = browser.get("/url").await;
+        assert_eq!(url.as_str().unwrap(), app.url(&format!("/tra-cuu/{code}")));
+        browser.quit().await;
+    }
+}

@@ -1,10 +1,38 @@
-//! The app API under /api/v1 (tickets, attachments, citizen tokens, operator login).
-//! Being built: see issue 4.
+//! The app API under `/api/v1`: the "Long An Số" app and other integrations file tickets
+//! (JSON or multipart with photos), follow them, and list their own with a citizen token;
+//! hotline operators log in and file tickets on behalf of callers.
+//!
+//! | route | who | what |
+//! | --- | --- | --- |
+//! | `POST /api/v1/tickets` | anonymous or citizen JWT | file a ticket (channel `app`) |
+//! | `GET /api/v1/tickets/{code}` | anyone | the public view (no personal data) |
+//! | `POST /api/v1/tickets/{code}/attachments` | who filed it (see `tickets.rs`) | add photos |
+//! | `GET /api/v1/me/tickets` | citizen JWT | the citizen's tickets |
+//! | `POST /api/v1/auth/login` | staff | a staff token |
+//! | `POST /api/v1/operator/tickets` | staff JWT, role `operator` | file for a caller (channel `phone`) |
+//! | `GET /api/v1/openapi.json`, `GET /api/v1/docs` | anyone | the OpenAPI 3.1 document and a viewer |
+//!
+//! Every route is registered with its full path (no `web::scope("/api/v1")`: a scope would
+//! swallow the server's own `/api/v1/categories`, `/areas` and `/agencies`). Every error is
+//! a problem+json document ([`error::ApiError`]). The intake service is synchronous, so
+//! handlers call it on actix's blocking pool.
+
+pub mod auth;
+pub mod error;
+mod model;
+mod multipart;
+pub mod openapi;
+mod tickets;
+pub mod users;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use actix_web::web;
+use actix_web::{guard, web};
 use serde::{Deserialize, Serialize};
+
+pub use auth::{STAFF_AUDIENCE, STAFF_ISSUER};
+pub use error::ApiError;
 
 /// `[api]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,21 +65,65 @@ impl Default for ApiConfig {
 pub struct ApiState {
     pub config: ApiConfig,
     jwt_secret: Vec<u8>,
+    keys: Arc<auth::Keys>,
 }
 
 impl ApiState {
+    /// Checks the configuration and reads the identity provider's public key, if any.
     pub fn new(config: ApiConfig, jwt_secret: &[u8]) -> Result<Self, String> {
+        let keys = auth::Keys::new(&config, jwt_secret)?;
         Ok(Self {
             config,
             jwt_secret: jwt_secret.to_vec(),
+            keys: Arc::new(keys),
         })
     }
 
     pub fn jwt_secret(&self) -> &[u8] {
         &self.jwt_secret
     }
+
+    pub(crate) fn keys(&self) -> &auth::Keys {
+        &self.keys
+    }
+}
+
+/// `multipart/form-data` requests go to the multipart handler of the same path.
+fn is_multipart(ctx: &guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
 }
 
 /// Registers the API's routes. Expects `web::Data<tongdai_intake::IntakeService>` and
 /// `web::Data<ApiState>` in the app data.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let resource = |path: &str| {
+        web::resource(path.to_owned()).default_service(web::to(error::method_not_allowed))
+    };
+    cfg.service(
+        resource("/api/v1/tickets")
+            .route(
+                web::post()
+                    .guard(guard::fn_guard(is_multipart))
+                    .to(tickets::create_multipart),
+            )
+            .route(web::post().to(tickets::create_json)),
+    )
+    .service(resource("/api/v1/tickets/{code}").route(web::get().to(tickets::show)))
+    .service(
+        resource("/api/v1/tickets/{code}/attachments")
+            .route(web::post().to(tickets::add_attachments)),
+    )
+    .service(resource("/api/v1/me/tickets").route(web::get().to(tickets::my_tickets)))
+    .service(resource("/api/v1/operator/tickets").route(web::post().to(tickets::create_operator)))
+    .service(resource("/api/v1/auth/login").route(web::post().to(users::login)))
+    .service(resource("/api/v1/openapi.json").route(web::get().to(openapi::document)))
+    .service(resource("/api/v1/docs").route(web::get().to(openapi::viewer)));
+}

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -112,7 +112,8 @@ impl IntakeService {
             return Ok(receipt);
         }
 
-        let now = self.clock.now();
+        // Whole microseconds: what PostgreSQL keeps, so a replayed answer equals the first.
+        let now = self.clock.now().trunc_subsecs(6);
         let valid = validate(
             draft,
             &self.settings.limits,
@@ -230,8 +231,8 @@ impl IntakeService {
             source,
         })?;
         let mut rows = Vec::new();
-        for photo in photos {
-            let attachment_id = Uuid::new_v4();
+        for (index, photo) in photos.iter().enumerate() {
+            let attachment_id = attachment_id(now, index);
             let relative = format!("{id}/{attachment_id}.{}", photo.extension);
             let path = self.settings.attachments_dir.join(&relative);
             if let Err(source) = write_atomically(&path, &photo.bytes) {
@@ -293,7 +294,7 @@ impl IntakeService {
         code: &TrackingCode,
         uploads: Vec<crate::Upload>,
     ) -> Result<Vec<AttachmentRow>, IntakeError> {
-        let now = self.clock.now();
+        let now = self.clock.now().trunc_subsecs(6);
         let ticket = {
             let mut conn = self.db.conn()?;
             tickets::find_by_code(&mut conn, code)?
@@ -339,7 +340,7 @@ impl IntakeService {
         actor: Actor,
         reason: &str,
     ) -> Result<Ticket, IntakeError> {
-        let now = self.clock.now();
+        let now = self.clock.now().trunc_subsecs(6);
         let mut conn = self.db.conn()?;
         let ticket = tickets::find_by_code(&mut conn, code)?
             .ok_or_else(|| IntakeError::NotFound(code.to_string()))?;
@@ -513,8 +514,37 @@ fn request_hash(draft: &TicketDraft) -> String {
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
+/// A UUIDv7 from the injected time whose first random bits are the upload position, so
+/// the photos of one upload sort in the order the citizen chose them.
+fn attachment_id(now: DateTime<Utc>, index: usize) -> Uuid {
+    let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+    let mut random: [u8; 10] = rand::random();
+    let position = u16::try_from(index).unwrap_or(u16::MAX) & 0x0FFF;
+    random[0] = u8::try_from(position >> 8).unwrap_or(0);
+    random[1] = u8::try_from(position & 0xFF).unwrap_or(0);
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("part");
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_ids_sort_in_upload_order_within_one_instant() {
+        let now = DateTime::<Utc>::from_timestamp(1_771_000_000, 0).unwrap_or_default();
+        let ids: Vec<String> = (0..5).map(|i| attachment_id(now, i).to_string()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert!(
+            ids.iter().all(|id| id.as_bytes()[14] == b'7'),
+            "UUIDv7: {ids:?}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! The command line: `tongdai` (= `tongdai serve`), `tongdai migrate`,
-//! `tongdai jurisdiction load|check DIR`, `tongdai route …`, `tongdai calendar …`.
+//! `tongdai jurisdiction load|check DIR`, `tongdai route …`, `tongdai calendar …`,
+//! `tongdai apikey create|revoke`, `tongdai user create`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,6 +47,16 @@ pub enum Command {
         #[command(subcommand)]
         command: JurisdictionCommand,
     },
+    /// Staff users (hotline operators, IOC staff).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Open311 API keys of integrators.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
     /// Show where a report would go and by when (the routing decision as JSON).
     Route(RouteArgs),
     /// List working and non-working days with the reason.
@@ -60,6 +71,39 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff user; the password is read from TONGDAI_NEW_PASSWORD or else the
+    /// first line of standard input (never from the command line, which `ps` shows).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Display name, e.g. "Nguyễn Văn A".
+        #[arg(long)]
+        name: String,
+        /// A role; repeat for several (e.g. --role operator).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Agency code for agency clerks.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key for an integrator and print it once (only its SHA-256 digest is stored).
+    Create {
+        /// Who uses the key, e.g. "FixMyStreet Long An".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a key by its id (as printed by `create`).
+    Revoke { id: String },
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,6 +176,60 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = load_jurisdiction_dir(&db, &dir, &SystemClock)
                 .with_context(|| format!("loading {}", dir.display()))?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    name,
+                    roles,
+                    email,
+                    agency,
+                },
+        } => {
+            let password = tongdai_api::users::read_new_password()
+                .context("reading the password (TONGDAI_NEW_PASSWORD or standard input)")?;
+            let db = open_database(&config)?;
+            let mut conn = db.conn()?;
+            let user = tongdai_api::users::create_user(
+                &mut conn,
+                tongdai_api::users::NewStaffUser {
+                    username,
+                    display_name: name,
+                    email,
+                    agency_code: agency,
+                    roles,
+                    password,
+                },
+                SystemClock.now(),
+            )?;
+            println!(
+                "created user {} ({}) with roles {}",
+                user.username,
+                user.id,
+                user.roles.join(", ")
+            );
+        }
+        Command::Apikey { command } => {
+            let db = open_database(&config)?;
+            let mut conn = db.conn()?;
+            match command {
+                ApikeyCommand::Create { name } => {
+                    let (id, key) =
+                        tongdai_open311::keys::create_api_key(&mut conn, &name, SystemClock.now())?;
+                    println!("id:  {id}");
+                    println!("key: {key}");
+                    eprintln!(
+                        "Store the key now: it is shown only once (the database keeps its SHA-256 digest)."
+                    );
+                }
+                ApikeyCommand::Revoke { id } => {
+                    let key =
+                        tongdai_open311::keys::revoke_api_key(&mut conn, &id, SystemClock.now())?;
+                    let at = key.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default();
+                    println!("revoked {} ({}) at {at}", key.id, key.name);
+                }
+            }
         }
         Command::Route(args) => {
             let router = build_router(

@@ -91,21 +91,42 @@ impl TestDatabase {
             Backend::Postgres => {
                 let admin_url =
                     std::env::var(TEST_DATABASE_URL).expect("TONGDAI_TEST_DATABASE_URL is set");
-                let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = diesel::PgConnection::establish(&admin_url)
-                    .unwrap_or_else(|e| panic!("connect to {admin_url}: {e}"));
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .expect("create the test database");
-                let url = replace_database(&admin_url, &name);
-                let db =
-                    Database::open(&url, &settings).expect("open the PostgreSQL test database");
-                Self {
-                    url,
-                    db,
-                    cleanup: Cleanup::Postgres { admin_url, name },
-                }
+                Self::empty_postgres_at(&admin_url, &settings)
             }
+        }
+    }
+
+    /// A fresh, migrated PostgreSQL database on the server of `admin_url` (benchmarks).
+    #[allow(clippy::expect_used)]
+    pub fn postgres_at(admin_url: &str) -> Self {
+        let settings = PoolSettings {
+            max_size: 4,
+            ..PoolSettings::default()
+        };
+        let this = Self::empty_postgres_at(admin_url, &settings);
+        this.db
+            .run_migrations()
+            .expect("migrations apply to a fresh database");
+        this
+    }
+
+    #[allow(clippy::panic, clippy::expect_used)]
+    fn empty_postgres_at(admin_url: &str, settings: &PoolSettings) -> Self {
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = diesel::PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("connect to {admin_url}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the test database");
+        let url = replace_database(admin_url, &name);
+        let db = Database::open(&url, settings).expect("open the PostgreSQL test database");
+        Self {
+            url,
+            db,
+            cleanup: Cleanup::Postgres {
+                admin_url: admin_url.to_owned(),
+                name,
+            },
         }
     }
 

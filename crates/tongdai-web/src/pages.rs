@@ -1,0 +1,398 @@
+//! The pages, as askama templates (in `templates/`, checked and compiled into the binary),
+//! and the plain data each one shows. Every value is HTML-escaped by askama.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use chrono::{DateTime, NaiveDate, TimeZone};
+use tongdai_domain::jurisdiction::Dated;
+use tongdai_domain::text::fold;
+use tongdai_domain::{AreaLevel, Jurisdiction};
+use tongdai_intake::{IntakeLimits, PublicTicket};
+
+use crate::form::{FormErrors, FormInput, attribute_id, attribute_name};
+use crate::format;
+
+/// An instant, for `<time datetime="iso">text</time>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct When {
+    pub iso: String,
+    pub text: String,
+}
+
+impl When {
+    pub fn deadline<Tz: TimeZone>(at: &DateTime<Tz>) -> Self {
+        Self {
+            iso: format::iso(at),
+            text: format::deadline(at),
+        }
+    }
+
+    pub fn instant<Tz: TimeZone>(at: &DateTime<Tz>) -> Self {
+        Self {
+            iso: format::iso(at),
+            text: format::datetime(at),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SelectOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options under an `<optgroup>` (`label`), or loose options (`None`).
+#[derive(Debug, Clone)]
+pub struct OptionGroup {
+    pub label: Option<String>,
+    pub options: Vec<SelectOption>,
+}
+
+/// One input of the form: its value and its message.
+#[derive(Debug, Clone, Default)]
+pub struct Field {
+    pub value: String,
+    pub error: Option<String>,
+    /// The ids for `aria-describedby`: hint and error.
+    pub describedby: String,
+}
+
+impl Field {
+    fn new(id: &str, value: &str, errors: &FormErrors, has_hint: bool) -> Self {
+        let error = errors.for_input(id);
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(format!("{id}-hint"));
+        }
+        if error.is_some() {
+            ids.push(format!("{id}-error"));
+        }
+        Self {
+            value: value.to_owned(),
+            error,
+            describedby: ids.join(" "),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub id: String,
+    pub name: String,
+    pub label: String,
+    pub required: bool,
+    pub input_type: &'static str,
+    pub options: Vec<SelectOption>,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+/// The extra questions of one category.
+#[derive(Debug, Clone)]
+pub struct QuestionSet {
+    pub code: String,
+    pub name: String,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub request_id: Option<String>,
+    pub summary: Vec<(String, String)>,
+    pub csrf_token: String,
+    pub form_id: String,
+    pub categories: Vec<OptionGroup>,
+    pub question_sets: Vec<QuestionSet>,
+    pub areas: Vec<OptionGroup>,
+    pub category: Field,
+    pub title: Field,
+    pub description: Field,
+    pub area: Field,
+    pub address: Field,
+    pub lat: String,
+    pub lon: String,
+    pub has_coordinates: bool,
+    pub photos: Field,
+    pub photos_dropped: bool,
+    pub name: Field,
+    pub phone: Field,
+    pub email: Field,
+    pub consent: Field,
+    pub consent_checked: bool,
+    pub max_photos: usize,
+    pub max_photo_mb: usize,
+    pub title_max: usize,
+    pub description_max: usize,
+    pub address_max: usize,
+    pub name_max: usize,
+}
+
+/// What the form page needs besides the citizen's input.
+pub struct FormContext<'a> {
+    pub jurisdiction: &'a Jurisdiction,
+    pub today: NaiveDate,
+    pub limits: &'a IntakeLimits,
+    pub csrf_token: String,
+    pub form_id: String,
+    pub request_id: Option<String>,
+}
+
+impl FormPage {
+    pub fn new(
+        ctx: FormContext<'_>,
+        input: &FormInput,
+        errors: &FormErrors,
+        photos_dropped: bool,
+    ) -> Self {
+        let FormContext {
+            jurisdiction,
+            today,
+            limits,
+            csrf_token,
+            form_id,
+            request_id,
+        } = ctx;
+        let chosen = input.category.trim();
+        let has_coordinates = !input.lat.trim().is_empty() && !input.lon.trim().is_empty();
+        Self {
+            request_id,
+            summary: errors.summary(),
+            csrf_token,
+            form_id,
+            categories: category_groups(jurisdiction, today, chosen),
+            question_sets: question_sets(jurisdiction, today, input, errors),
+            areas: area_groups(jurisdiction, today, input.area_code.trim()),
+            category: Field::new("f-category", chosen, errors, true),
+            title: Field::new("f-title", &input.title, errors, true),
+            description: Field::new("f-description", &input.description, errors, true),
+            area: Field::new("f-area", &input.area_code, errors, false),
+            address: Field::new("f-address", &input.address, errors, true),
+            lat: input.lat.trim().to_owned(),
+            lon: input.lon.trim().to_owned(),
+            has_coordinates,
+            photos: Field::new("f-photos", "", errors, true),
+            photos_dropped,
+            name: Field::new("f-name", &input.name, errors, false),
+            phone: Field::new("f-phone", &input.phone, errors, true),
+            email: Field::new("f-email", &input.email, errors, false),
+            consent: Field::new("f-consent", "", errors, true),
+            consent_checked: input.consent,
+            max_photos: limits.max_photos,
+            max_photo_mb: limits.max_photo_bytes.div_ceil(1024 * 1024),
+            title_max: limits.title_max_chars,
+            description_max: limits.description_max_chars,
+            address_max: limits.address_max_chars,
+            name_max: limits.name_max_chars,
+        }
+    }
+}
+
+/// Categories in force on `today`: top-level ones without sub-categories as loose options,
+/// the others as an `<optgroup>` holding the parent ("… (chung)") and its children.
+pub fn category_groups(j: &Jurisdiction, today: NaiveDate, chosen: &str) -> Vec<OptionGroup> {
+    let in_force: Vec<_> = j.categories.iter().filter(|c| c.valid_on(today)).collect();
+    let option = |code: &str, label: String| SelectOption {
+        value: code.to_owned(),
+        label,
+        selected: code == chosen,
+    };
+    let mut groups = Vec::new();
+    for top in in_force.iter().filter(|c| c.parent.is_none()) {
+        let children: Vec<_> = in_force
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(top.code.as_str()))
+            .collect();
+        if children.is_empty() {
+            groups.push(OptionGroup {
+                label: None,
+                options: vec![option(&top.code, top.name.clone())],
+            });
+        } else {
+            let mut options = vec![option(&top.code, format!("{} (chung)", top.name))];
+            options.extend(children.iter().map(|c| option(&c.code, c.name.clone())));
+            groups.push(OptionGroup {
+                label: Some(top.name.clone()),
+                options,
+            });
+        }
+    }
+    groups
+}
+
+/// Communes and wards in force on `today`, under their parent unit, sorted by name.
+pub fn area_groups(j: &Jurisdiction, today: NaiveDate, chosen: &str) -> Vec<OptionGroup> {
+    let mut by_parent: BTreeMap<String, (String, Vec<SelectOption>)> = BTreeMap::new();
+    for area in j
+        .areas
+        .iter()
+        .filter(|a| a.level == AreaLevel::Commune && a.valid_on(today))
+    {
+        let parent_name = area
+            .parent
+            .as_deref()
+            .and_then(|p| j.area(p))
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        by_parent
+            .entry(fold(&parent_name))
+            .or_insert_with(|| (parent_name, Vec::new()))
+            .1
+            .push(SelectOption {
+                value: area.code.clone(),
+                label: area.name.clone(),
+                selected: area.code == chosen,
+            });
+    }
+    by_parent
+        .into_values()
+        .map(|(parent, mut options)| {
+            options.sort_by_cached_key(|o| fold(&o.label));
+            OptionGroup {
+                label: (!parent.is_empty()).then_some(parent),
+                options,
+            }
+        })
+        .collect()
+}
+
+fn question_sets(
+    j: &Jurisdiction,
+    today: NaiveDate,
+    input: &FormInput,
+    errors: &FormErrors,
+) -> Vec<QuestionSet> {
+    let chosen = input.category.trim();
+    j.categories
+        .iter()
+        .filter(|c| c.valid_on(today) && !c.attributes.is_empty())
+        .map(|c| {
+            let mut attributes: Vec<_> = c.attributes.iter().collect();
+            attributes.sort_by_key(|a| a.order);
+            let questions = attributes
+                .into_iter()
+                .map(|a| {
+                    let id = attribute_id(&c.code, &a.code);
+                    let value = input.attribute(&c.code, &a.code).to_owned();
+                    let options = a
+                        .values
+                        .iter()
+                        .map(|v| SelectOption {
+                            value: v.key.clone(),
+                            label: v.name.clone(),
+                            selected: v.key == value,
+                        })
+                        .collect();
+                    // Messages name the chosen category's inputs only.
+                    let error = if c.code == chosen {
+                        errors.for_input(&id)
+                    } else {
+                        None
+                    };
+                    Question {
+                        name: attribute_name(&c.code, &a.code),
+                        label: a.description.clone(),
+                        required: a.required,
+                        input_type: match a.datatype.as_str() {
+                            "datetime" => "datetime-local",
+                            "number" => "number",
+                            _ => "text",
+                        },
+                        options,
+                        value,
+                        error,
+                        id,
+                    }
+                })
+                .collect();
+            QuestionSet {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                questions,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+pub struct ReceiptPage {
+    pub request_id: Option<String>,
+    pub code: String,
+    pub category: String,
+    pub agency: String,
+    pub answer_due: Option<When>,
+    pub tracking_path: String,
+    pub tracking_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: When,
+    pub label: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub text: String,
+    pub at: When,
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+pub struct TicketPage {
+    pub request_id: Option<String>,
+    pub t: PublicTicket,
+    pub created: When,
+    pub accept_due: Option<When>,
+    pub answer_due: Option<When>,
+    pub timeline: Vec<TimelineEntry>,
+    pub answer: Option<Answer>,
+}
+
+impl TicketPage {
+    pub fn new(t: PublicTicket, request_id: Option<String>) -> Self {
+        Self {
+            request_id,
+            created: When::instant(&t.created_at),
+            accept_due: t.deadlines.accept_due.as_ref().map(When::deadline),
+            answer_due: t.deadlines.answer_due.as_ref().map(When::deadline),
+            timeline: t
+                .timeline
+                .iter()
+                .map(|e| TimelineEntry {
+                    at: When::instant(&e.at),
+                    label: e.label.clone(),
+                    detail: e.detail.clone(),
+                })
+                .collect(),
+            answer: t.answer.as_ref().map(|a| Answer {
+                text: a.text.clone(),
+                at: When::instant(&a.at),
+            }),
+            t,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "lookup.html")]
+pub struct LookupPage {
+    pub request_id: Option<String>,
+    pub value: String,
+    pub heading: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub request_id: Option<String>,
+    pub heading: String,
+    pub message: String,
+    pub back_href: String,
+    pub back_label: String,
+}
