@@ -3,19 +3,14 @@
 //! key), photos checked by content and size, the public view, a citizen's own list,
 //! hotline-operator login and phone entry, and the OpenAPI document.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tongdai_domain::{Actor, FixedClock, TrackingCode};
-use tongdai_server::{Application, app};
-use tongdai_storage::Backend;
-use tongdai_storage::testing::TestDatabase;
+use tongdai_domain::{Actor, TrackingCode};
 use tongdai_storage::tickets;
 
-use crate::helpers::{TestApp, assert_problem, backends, repo_root, spawn_app, test_config, vn};
+use crate::helpers::{TestApp, assert_problem, backends, repo_root, spawn_app, spawn_app_with, vn};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -43,30 +38,6 @@ fn lamp() -> Value {
         "consent": true,
         "attributes": {"tinh-trang": "khong-sang"}
     })
-}
-
-/// A server like `spawn_app`'s, with the `[api]` section changed.
-async fn spawn_app_with(
-    backend: Backend,
-    change: impl FnOnce(&mut tongdai_api::ApiConfig),
-) -> TestApp {
-    let db = TestDatabase::new(backend);
-    let data_dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(vn(2026, 11, 23, 9, 0)));
-    let mut config = test_config(&db.url, data_dir.path());
-    change(&mut config.api);
-    let state = app::prepare(config, clock.clone()).expect("the app prepares");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let application = Application::with_listener(state, listener).unwrap();
-    let base = format!("http://{}", application.addr());
-    tokio::spawn(application.into_server());
-    TestApp {
-        base,
-        client: reqwest::Client::new(),
-        db,
-        clock,
-        data_dir,
-    }
 }
 
 /// The server's generated JWT secret (no `auth.jwt_secret` in the test config).
@@ -657,8 +628,8 @@ async fn bad_citizen_tokens_are_refused_with_401_problems() {
 #[tokio::test]
 async fn rs256_and_es256_tokens_are_accepted_with_the_configured_public_key() {
     for backend in backends() {
-        let rsa = spawn_app_with(backend, |api| {
-            api.citizen_public_key_file = Some(keys_dir().join("rsa-public.pem"));
+        let rsa = spawn_app_with(backend, |config| {
+            config.api.citizen_public_key_file = Some(keys_dir().join("rsa-public.pem"));
         })
         .await;
         let claims = citizen_claims(&rsa, "idp-user-rsa");
@@ -694,8 +665,8 @@ async fn rs256_and_es256_tokens_are_accepted_with_the_configured_public_key() {
         )
         .await;
 
-        let ec = spawn_app_with(backend, |api| {
-            api.citizen_public_key_file = Some(keys_dir().join("ec-public.pem"));
+        let ec = spawn_app_with(backend, |config| {
+            config.api.citizen_public_key_file = Some(keys_dir().join("ec-public.pem"));
         })
         .await;
         let claims = citizen_claims(&ec, "idp-user-ec");

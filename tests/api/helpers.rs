@@ -76,6 +76,12 @@ dir = {calendar:?}
 /// Starts the real server on a free port with its own database and a fixed clock
 /// (23/11/2026 09:00 in Vietnam unless the test moves it).
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like `spawn_app`, with a say in the configuration (e.g. a small rate-limit burst, a
+/// citizen-token public key).
+pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         tongdai_server::telemetry::init(
             &test_config("sqlite://x.db", std::path::Path::new(".")).log,
@@ -84,7 +90,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let db = TestDatabase::new(backend);
     let data_dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(vn(2026, 11, 23, 9, 0)));
-    let config = test_config(&db.url, data_dir.path());
+    let mut config = test_config(&db.url, data_dir.path());
+    change(&mut config);
     let state = app::prepare(config, clock.clone()).expect("the app prepares");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let application = Application::with_listener(state, listener).unwrap();

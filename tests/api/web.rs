@@ -4,16 +4,13 @@
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tongdai_domain::{Channel, FixedClock, TrackingCode};
-use tongdai_server::{Application, app};
-use tongdai_storage::testing::TestDatabase;
-use tongdai_storage::{Backend, tickets};
+use tongdai_domain::{Channel, TrackingCode};
+use tongdai_storage::tickets;
 
-use crate::helpers::{TestApp, backends, spawn_app, test_config, vn};
+use crate::helpers::{TestApp, backends, spawn_app, spawn_app_with};
 
 const BOUNDARY: &str = "----tongdai-web-test-1022";
 const CATEGORY: &str = "giao-thong.o-ga";
@@ -33,30 +30,6 @@ const PNG: &[u8] = &[
     0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
     0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
-
-/// Like `spawn_app`, with a say in the `[web]` settings.
-async fn spawn_app_with(
-    backend: Backend,
-    edit: impl FnOnce(&mut tongdai_web::WebConfig),
-) -> TestApp {
-    let db = TestDatabase::new(backend);
-    let data_dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(vn(2026, 11, 23, 9, 0)));
-    let mut config = test_config(&db.url, data_dir.path());
-    edit(&mut config.web);
-    let state = app::prepare(config, clock.clone()).expect("the app prepares");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let application = Application::with_listener(state, listener).unwrap();
-    let base = format!("http://{}", application.addr());
-    tokio::spawn(application.into_server());
-    TestApp {
-        base,
-        client: reqwest::Client::new(),
-        db,
-        clock,
-        data_dir,
-    }
-}
 
 /// The text between `start` and the next `end`.
 fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -492,9 +465,9 @@ async fn a_filled_honeypot_gets_a_receipt_but_nothing_is_stored() {
 #[tokio::test]
 async fn submissions_over_the_burst_are_refused_with_429() {
     for backend in backends() {
-        let app = spawn_app_with(backend, |web| {
-            web.submission_burst = 2;
-            web.submissions_per_minute = 1;
+        let app = spawn_app_with(backend, |config| {
+            config.web.submission_burst = 2;
+            config.web.submissions_per_minute = 1;
         })
         .await;
         let session = open_form(&app).await;
