@@ -271,11 +271,20 @@ pub fn load_jurisdiction(
     })
 }
 
+/// `valid_from <= date AND (valid_to IS NULL OR valid_to >= date)` on a dated table: the
+/// one definition of "in force on a date" in SQL (inclusive ends, like `Validity`).
+macro_rules! in_force_on {
+    ($table:ident, $date:expr) => {
+        $table::valid_from
+            .le($date)
+            .and($table::valid_to.is_null().or($table::valid_to.ge($date)))
+    };
+}
+
 /// Areas in force on `date`, provinces first, then by name.
 pub fn areas_at(conn: &mut DbConnection, date: NaiveDate) -> StorageResult<Vec<AreaRow>> {
     let rows = areas::table
-        .filter(areas::valid_from.le(date))
-        .filter(areas::valid_to.is_null().or(areas::valid_to.ge(date)))
+        .filter(in_force_on!(areas, date))
         .order((areas::full_name.asc(), areas::code.asc()))
         .select(AreaRow::as_select())
         .load(conn)?;
@@ -284,8 +293,7 @@ pub fn areas_at(conn: &mut DbConnection, date: NaiveDate) -> StorageResult<Vec<A
 
 pub fn agencies_at(conn: &mut DbConnection, date: NaiveDate) -> StorageResult<Vec<AgencyRow>> {
     let rows = agencies::table
-        .filter(agencies::valid_from.le(date))
-        .filter(agencies::valid_to.is_null().or(agencies::valid_to.ge(date)))
+        .filter(in_force_on!(agencies, date))
         .order(agencies::code.asc())
         .select(AgencyRow::as_select())
         .load(conn)?;
@@ -294,12 +302,7 @@ pub fn agencies_at(conn: &mut DbConnection, date: NaiveDate) -> StorageResult<Ve
 
 pub fn categories_at(conn: &mut DbConnection, date: NaiveDate) -> StorageResult<Vec<CategoryRow>> {
     let rows = categories::table
-        .filter(categories::valid_from.le(date))
-        .filter(
-            categories::valid_to
-                .is_null()
-                .or(categories::valid_to.ge(date)),
-        )
+        .filter(in_force_on!(categories, date))
         .order((categories::position.asc(), categories::code.asc()))
         .select(CategoryRow::as_select())
         .load(conn)?;
@@ -317,7 +320,7 @@ pub fn agency_valid_on(
         .select(AgencyRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.filter(|a| Validity::new(a.valid_from, a.valid_to).contains(date)))
+    Ok(row.filter(|r| r.valid_on(date)))
 }
 
 /// The area with `code` if it was in force on `date`.
@@ -331,7 +334,7 @@ pub fn area_valid_on(
         .select(AreaRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.filter(|a| Validity::new(a.valid_from, a.valid_to).contains(date)))
+    Ok(row.filter(|r| r.valid_on(date)))
 }
 
 /// The agencies that governed `area_code` on `date` (e.g. the commune committee).
@@ -342,8 +345,7 @@ pub fn agencies_for_area_on(
 ) -> StorageResult<Vec<AgencyRow>> {
     let rows = agencies::table
         .filter(agencies::area_code.eq(area_code))
-        .filter(agencies::valid_from.le(date))
-        .filter(agencies::valid_to.is_null().or(agencies::valid_to.ge(date)))
+        .filter(in_force_on!(agencies, date))
         .order(agencies::code.asc())
         .select(AgencyRow::as_select())
         .load(conn)?;
@@ -363,14 +365,13 @@ pub fn successors_of(
     Ok(rows)
 }
 
-impl AreaRow {
-    pub fn validity(&self) -> Validity {
-        Validity::new(self.valid_from, self.valid_to)
-    }
+macro_rules! dated_rows {
+    ($($row:ty),+) => {$(
+        impl Dated for $row {
+            fn validity(&self) -> Validity {
+                Validity::new(self.valid_from, self.valid_to)
+            }
+        }
+    )+};
 }
-
-impl Dated for AgencyRow {
-    fn validity(&self) -> Validity {
-        Validity::new(self.valid_from, self.valid_to)
-    }
-}
+dated_rows!(AreaRow, AgencyRow, CategoryRow, RoutingRuleRow);
