@@ -329,3 +329,79 @@ fn calendar_lists_days_with_reasons_as_json() {
         .unwrap();
     assert!(String::from_utf8_lossy(&text.stderr).contains("no calendar data for 2027"));
 }
+
+#[test]
+fn staff_users_and_open311_keys_are_created_from_the_command_line() {
+    for backend in backends() {
+        let cwd = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(|| TestDatabase::empty(Backend::Postgres));
+        let url = pg
+            .as_ref()
+            .map(|db| db.url.clone())
+            .unwrap_or_else(|| "sqlite://data/tongdai.db".to_owned());
+
+        let create = |username: &str| {
+            tongdai(cwd.path(), &url)
+                .args([
+                    "user",
+                    "create",
+                    "--username",
+                    username,
+                    "--name",
+                    "Trần Thị Tổng Đài",
+                    "--role",
+                    "operator",
+                ])
+                .env("TONGDAI_NEW_PASSWORD", "mat-khau-du-dai-1022")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let first = create("tongdaivien1");
+        assert!(
+            first.status.success(),
+            "{backend}: {}",
+            String::from_utf8_lossy(&first.stderr)
+        );
+        assert!(String::from_utf8_lossy(&first.stdout).contains("operator"));
+        assert!(
+            !create("tongdaivien1").status.success(),
+            "a username is taken once"
+        );
+
+        let key = tongdai(cwd.path(), &url)
+            .args(["apikey", "create", "--name", "Bảng điều khiển 311"])
+            .output()
+            .unwrap();
+        assert!(
+            key.status.success(),
+            "{}",
+            String::from_utf8_lossy(&key.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&key.stdout).to_string();
+        let id = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("id:"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        let secret = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("key:"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        assert!(secret.len() >= 40, "{stdout}");
+        assert!(String::from_utf8_lossy(&key.stderr).contains("only once"));
+        let revoke = tongdai(cwd.path(), &url)
+            .args(["apikey", "revoke", &id])
+            .output()
+            .unwrap();
+        assert!(
+            revoke.status.success(),
+            "{}",
+            String::from_utf8_lossy(&revoke.stderr)
+        );
+        assert!(String::from_utf8_lossy(&revoke.stdout).contains("revoked"));
+    }
+}
