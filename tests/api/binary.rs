@@ -375,7 +375,8 @@ fn staff_users_and_open311_keys_are_created_from_the_command_line() {
             .unwrap();
         assert!(
             key.status.success(),
-            "{}",
+            "{backend}: {} {}",
+            key.status,
             String::from_utf8_lossy(&key.stderr)
         );
         let stdout = String::from_utf8_lossy(&key.stdout).to_string();

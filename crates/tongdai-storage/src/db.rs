@@ -201,7 +201,10 @@ impl Database {
         })?;
         let pool = Pool::builder()
             .max_size(settings.max_size.max(1))
-            .min_idle(Some(1))
+            // No idle connections kept warm: r2d2 would refill them on a background thread,
+            // and a short CLI command exiting while that thread is inside libpq's connect
+            // can crash in the process's exit handlers.
+            .min_idle(Some(0))
             .connection_timeout(settings.connect_timeout)
             .build(manager)?;
         Ok(Self { pool, url })
