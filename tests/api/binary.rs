@@ -406,3 +406,40 @@ fn staff_users_and_open311_keys_are_created_from_the_command_line() {
         assert!(String::from_utf8_lossy(&revoke.stdout).contains("revoked"));
     }
 }
+
+#[test]
+fn overlapping_routing_rules_are_refused_before_anything_is_loaded() {
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().join("jurisdiction");
+    std::fs::create_dir(&dir).unwrap();
+    for f in [
+        "jurisdiction.toml",
+        "areas.toml",
+        "agencies.toml",
+        "categories.toml",
+        "sla.toml",
+    ] {
+        std::fs::copy(repo_root().join("config/jurisdiction").join(f), dir.join(f)).unwrap();
+    }
+    let routing =
+        std::fs::read_to_string(repo_root().join("config/jurisdiction/routing.toml")).unwrap();
+    let tie = "\n[[rule]]\nid = \"R-TIE\"\ncategory = \"dien-luc\"\narea = \"LA\"\nagency = \"SO-KHCN-LA\"\nvalid_from = 2025-03-01\nvalid_to = 2025-06-30\n";
+    std::fs::write(dir.join("routing.toml"), format!("{routing}{tie}")).unwrap();
+    for command in ["check", "load"] {
+        let out = tongdai(cwd.path(), "sqlite://data/t.db")
+            .args(["jurisdiction", command])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("R-TIE") && stderr.contains("R-LA-DIENLUC"),
+            "{command}: {stderr}"
+        );
+    }
+    assert!(
+        !cwd.path().join("data/t.db").exists(),
+        "nothing was written"
+    );
+}

@@ -75,18 +75,20 @@ fn store_jurisdiction(
 
 /// Everything the server needs, prepared and checked.
 pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error> {
-    let db = open_database(&config)?;
     let dir = &config.jurisdiction.dir;
     let jurisdiction = read_jurisdiction(dir)?;
-    if config.jurisdiction.load_on_start {
-        store_jurisdiction(&db, &jurisdiction, dir, clock.as_ref())?;
-    }
+    // Build the router before touching the database: a folder with rule ties or a broken
+    // SLA policy is refused before any of it is stored.
     let router = router_for(
-        jurisdiction,
+        jurisdiction.clone(),
         dir,
         &config.calendar.dir,
         config.calendar.working_time.clone(),
     )?;
+    let db = open_database(&config)?;
+    if config.jurisdiction.load_on_start {
+        store_jurisdiction(&db, &jurisdiction, dir, clock.as_ref())?;
+    }
     let today = tongdai_domain::local_date(clock.now());
     for year in missing_calendar_years(router.calendar(), today) {
         tracing::warn!(

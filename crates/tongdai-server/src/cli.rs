@@ -135,7 +135,8 @@ pub struct RouteArgs {
 pub enum JurisdictionCommand {
     /// Check a jurisdiction folder and load (upsert) it into the database.
     Load { dir: PathBuf },
-    /// Check a jurisdiction folder without touching the database.
+    /// Check a jurisdiction folder (references, dates, rule ties, SLA policy) without
+    /// touching the database.
     Check { dir: PathBuf },
 }
 
@@ -172,6 +173,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Jurisdiction {
             command: JurisdictionCommand::Load { dir },
         } => {
+            // The whole folder must make a working router (no rule ties, a valid SLA
+            // policy) before anything is written.
+            build_router(
+                &dir,
+                &config.calendar.dir,
+                config.calendar.working_time.clone(),
+            )
+            .with_context(|| format!("checking {}", dir.display()))?;
             let db = open_database(&config)?;
             let summary = load_jurisdiction_dir(&db, &dir, &SystemClock)
                 .with_context(|| format!("loading {}", dir.display()))?;
@@ -286,15 +295,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Jurisdiction {
             command: JurisdictionCommand::Check { dir },
         } => {
-            let j = crate::loader::read_jurisdiction(&dir)
-                .with_context(|| format!("checking {}", dir.display()))?;
+            let router = build_router(
+                &dir,
+                &config.calendar.dir,
+                config.calendar.working_time.clone(),
+            )
+            .with_context(|| format!("checking {}", dir.display()))?;
+            let j = router.jurisdiction();
             println!(
-                "{}: {} areas, {} agencies, {} categories, {} routing rules: OK",
+                "{}: {} areas, {} agencies, {} categories, {} routing rules, {} SLA policy versions: OK",
                 j.info.code,
                 j.areas.len(),
                 j.agencies.len(),
                 j.categories.len(),
-                j.rules.len()
+                j.rules.len(),
+                router.sla().versions().len()
             );
         }
     }
