@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
-use tongdai_domain::{Channel, Priority, Reporter, vn_offset};
+use tongdai_domain::{Channel, Priority, Reporter, to_local};
 use tongdai_intake::{PublicTicket, TicketDraft, Upload};
 use tongdai_routing::Place;
 use tongdai_storage::tickets::{AttachmentRow, Ticket};
@@ -171,7 +171,7 @@ pub struct Deadlines {
 /// memory (nanoseconds) or from the database (microseconds on PostgreSQL), so a replayed
 /// request answers exactly the first body.
 fn local(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    seconds(t.with_timezone(&vn_offset()))
+    seconds(to_local(t))
 }
 
 fn seconds(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {

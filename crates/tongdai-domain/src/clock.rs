@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
 
 /// Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving since 1975).
 pub const HO_CHI_MINH_OFFSET_SECS: i32 = 7 * 3600;
@@ -20,7 +20,30 @@ pub fn vn_offset() -> FixedOffset {
 
 /// The calendar date in Vietnam at `instant` (what "today" means to a citizen or clerk).
 pub fn local_date(instant: DateTime<Utc>) -> NaiveDate {
-    instant.with_timezone(&vn_offset()).date_naive()
+    to_local(instant).date_naive()
+}
+
+/// `instant` in Vietnam time: how every page, API and stored decision shows an instant.
+pub fn to_local(instant: DateTime<Utc>) -> DateTime<FixedOffset> {
+    instant.with_timezone(&vn_offset())
+}
+
+/// "HH:MM ngày DD/MM/YYYY" in Vietnam time, as citizens and clerks read an instant.
+pub fn datetime_vi<Tz: TimeZone>(at: &DateTime<Tz>) -> String {
+    at.with_timezone(&vn_offset())
+        .format("%H:%M ngày %d/%m/%Y")
+        .to_string()
+}
+
+/// A deadline in words: a day-counted deadline ends at 23:59:59 and reads
+/// "hết ngày DD/MM/YYYY"; any other instant reads as [`datetime_vi`].
+pub fn deadline_vi<Tz: TimeZone>(at: &DateTime<Tz>) -> String {
+    let local = at.with_timezone(&vn_offset());
+    if (local.hour(), local.minute(), local.second()) == (23, 59, 59) {
+        local.format("hết ngày %d/%m/%Y").to_string()
+    } else {
+        datetime_vi(&local)
+    }
 }
 
 pub trait Clock: Send + Sync {
@@ -69,6 +92,21 @@ mod tests {
         let after = Utc.with_ymd_and_hms(2026, 2, 13, 17, 0, 0).single();
         assert_eq!(before.map(local_date), NaiveDate::from_ymd_opt(2026, 2, 13));
         assert_eq!(after.map(local_date), NaiveDate::from_ymd_opt(2026, 2, 14));
+    }
+
+    #[test]
+    fn deadlines_read_as_people_say_them() {
+        let end_of_day = Utc
+            .with_ymd_and_hms(2026, 3, 6, 16, 59, 59)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(deadline_vi(&end_of_day), "hết ngày 06/03/2026");
+        let eleven = Utc
+            .with_ymd_and_hms(2025, 6, 16, 4, 0, 0)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(deadline_vi(&eleven), "11:00 ngày 16/06/2025");
+        assert_eq!(to_local(eleven).to_rfc3339(), "2025-06-16T11:00:00+07:00");
     }
 
     #[test]

@@ -13,7 +13,10 @@ pub mod ticket;
 pub mod tracking;
 pub mod validity;
 
-pub use clock::{Clock, FixedClock, HO_CHI_MINH_OFFSET_SECS, local_date, vn_offset};
+pub use clock::{
+    Clock, FixedClock, HO_CHI_MINH_OFFSET_SECS, datetime_vi, deadline_vi, local_date, to_local,
+    vn_offset,
+};
 pub use error::DomainError;
 pub use jurisdiction::{
     Agency, AgencyKind, Area, AreaKind, AreaLevel, Category, CategoryAttribute, Jurisdiction,

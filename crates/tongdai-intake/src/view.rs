@@ -2,9 +2,9 @@
 //! Built from the ticket, its public events and its routing decision, and never from the
 //! reporter's personal data, which this module does not read.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
-use tongdai_domain::{EventKind, vn_offset};
+use tongdai_domain::{EventKind, to_local};
 use tongdai_routing::RoutingDecision;
 use tongdai_storage::tickets::{StoredEvent, Ticket};
 
@@ -54,10 +54,6 @@ pub struct PublicTicket {
     pub answer: Option<PublishedAnswer>,
 }
 
-fn local(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    t.with_timezone(&vn_offset())
-}
-
 fn text(payload: &serde_json::Value, key: &str) -> Option<String> {
     payload.get(key).and_then(|v| v.as_str()).map(str::to_owned)
 }
@@ -99,7 +95,7 @@ pub fn public_ticket(ticket: &Ticket, events: &[StoredEvent]) -> PublicTicket {
         .map(|e| PublicEvent {
             kind: e.event.kind.code().to_owned(),
             label: e.event.kind.label_vi().to_owned(),
-            at: local(e.event.occurred_at),
+            at: to_local(e.event.occurred_at),
             detail: text(&e.event.payload, "detail"),
         })
         .collect();
@@ -110,7 +106,7 @@ pub fn public_ticket(ticket: &Ticket, events: &[StoredEvent]) -> PublicTicket {
         .and_then(|e| {
             text(&e.event.payload, "answer").map(|text| PublishedAnswer {
                 text,
-                at: local(e.event.occurred_at),
+                at: to_local(e.event.occurred_at),
             })
         });
     PublicTicket {
@@ -127,11 +123,11 @@ pub fn public_ticket(ticket: &Ticket, events: &[StoredEvent]) -> PublicTicket {
         },
         area,
         agency,
-        created_at: local(ticket.created_at),
+        created_at: to_local(ticket.created_at),
         deadlines: PublicDeadlines {
-            forward_due: ticket.forward_due_at.map(local),
-            accept_due: ticket.accept_due_at.map(local),
-            answer_due: ticket.answer_due_at.map(local),
+            forward_due: ticket.forward_due_at.map(to_local),
+            accept_due: ticket.accept_due_at.map(to_local),
+            answer_due: ticket.answer_due_at.map(to_local),
         },
         timeline,
         answer,

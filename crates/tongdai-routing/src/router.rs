@@ -4,7 +4,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike, Utc};
 use tongdai_calendar::{SlaPolicy, SlaTargets, TransferClock, WorkingCalendar};
 use tongdai_domain::jurisdiction::Dated;
-use tongdai_domain::{Jurisdiction, RoutingRule, local_date, vn_offset};
+use tongdai_domain::{Jurisdiction, RoutingRule, local_date, to_local};
 
 use crate::decision::{
     CalendarWarning, Deadlines, Outcome, PlaceMethod, PlaceResolution, Report, RoutingDecision,
@@ -51,11 +51,8 @@ pub struct PrecedenceConflict {
     pub overlap_to: Option<NaiveDate>,
 }
 
-fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
-    at.with_timezone(&vn_offset())
-}
-
 /// "16:05 13/02/2026"; a deadline at the end of a day (23:59:59) reads "hết ngày 06/03/2026".
+/// The compact form of `tongdai_domain::deadline_vi`, kept for explanations already stored.
 fn vn_time(at: DateTime<FixedOffset>) -> String {
     if (at.hour(), at.minute(), at.second()) == (23, 59, 59) {
         at.format("hết ngày %d/%m/%Y").to_string()
@@ -210,7 +207,7 @@ impl Router {
             Err(_) => None,
         };
 
-        let filed_at = local(report.filed_at);
+        let filed_at = to_local(report.filed_at);
         let (agency, outcome, triage_reason) = match (&place, rule) {
             (Ok(_), Some(r)) => {
                 let agency = self.agencies.get(&r.agency).copied();
@@ -371,7 +368,7 @@ impl Router {
                 agency.code
             )));
         }
-        let at_local = local(at);
+        let at_local = to_local(at);
         if at_local < previous.decided_at {
             return Err(RoutingError::InvalidTransfer(format!(
                 "transfer at {} is before the previous decision at {}",
@@ -390,8 +387,8 @@ impl Router {
         let deadlines = match clock {
             TransferClock::Restart => Deadlines {
                 forward_due: previous.deadlines.forward_due,
-                accept_due: local(self.calendar.deadline(at, previous.sla.accept)),
-                answer_due: local(self.calendar.deadline(at, previous.sla.answer)),
+                accept_due: to_local(self.calendar.deadline(at, previous.sla.accept)),
+                answer_due: to_local(self.calendar.deadline(at, previous.sla.answer)),
             },
             TransferClock::Continue => previous.deadlines,
         };
@@ -544,9 +541,9 @@ impl Router {
 
     fn deadlines(&self, from: DateTime<Utc>, t: &SlaTargets) -> Deadlines {
         Deadlines {
-            forward_due: local(self.calendar.deadline(from, t.forward)),
-            accept_due: local(self.calendar.deadline(from, t.accept)),
-            answer_due: local(self.calendar.deadline(from, t.answer)),
+            forward_due: to_local(self.calendar.deadline(from, t.forward)),
+            accept_due: to_local(self.calendar.deadline(from, t.accept)),
+            answer_due: to_local(self.calendar.deadline(from, t.answer)),
         }
     }
 

@@ -1,28 +1,10 @@
 //! Dates and times as Vietnamese citizens read them: `hết ngày 06/03/2026` for a deadline at
 //! the end of a day, `11:00 ngày 16/06/2025` otherwise, always in Vietnam time (UTC+7).
 
-use chrono::{DateTime, TimeZone, Timelike};
+use chrono::{DateTime, TimeZone};
 use tongdai_domain::vn_offset;
 
-/// A deadline: the end of a day is "hết ngày DD/MM/YYYY", any other instant "HH:MM ngày DD/MM/YYYY".
-pub fn deadline<Tz: TimeZone>(at: &DateTime<Tz>) -> String {
-    let local = at.with_timezone(&vn_offset());
-    if (local.hour(), local.minute(), local.second()) == (23, 59, 59) {
-        format!("hết ngày {}", local.format("%d/%m/%Y"))
-    } else {
-        datetime(at)
-    }
-}
-
-/// An instant: "HH:MM ngày DD/MM/YYYY" in Vietnam time.
-pub fn datetime<Tz: TimeZone>(at: &DateTime<Tz>) -> String {
-    let local = at.with_timezone(&vn_offset());
-    format!(
-        "{} ngày {}",
-        local.format("%H:%M"),
-        local.format("%d/%m/%Y")
-    )
-}
+pub use tongdai_domain::{datetime_vi as datetime, deadline_vi as deadline};
 
 /// The machine-readable form for `<time datetime="…">`.
 pub fn iso<Tz: TimeZone>(at: &DateTime<Tz>) -> String {
