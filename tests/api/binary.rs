@@ -1,7 +1,7 @@
 //! The real `tongdai` binary, as a newcomer or an operator runs it.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,20 @@ fn tongdai(cwd: &Path, database_url: &str) -> Command {
         .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
         .env("TONGDAI_LOG__FORMAT", "json");
     cmd
+}
+
+/// A copy of the shipped jurisdiction folder under `parent`, with `file` changed by `edit`.
+fn edited_jurisdiction(parent: &Path, file: &str, edit: impl FnOnce(String) -> String) -> PathBuf {
+    let shipped = repo_root().join("config/jurisdiction");
+    let dir = parent.join("jurisdiction");
+    std::fs::create_dir(&dir).unwrap();
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let name = entry.unwrap().file_name();
+        std::fs::copy(shipped.join(&name), dir.join(&name)).unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    std::fs::write(dir.join(file), edit(text)).unwrap();
+    dir
 }
 
 struct Running(Child);
@@ -181,24 +195,9 @@ fn a_bad_setting_stops_start_up_with_a_message_naming_the_key() {
 #[test]
 fn a_broken_jurisdiction_file_is_reported_with_its_file_and_code() {
     let cwd = tempfile::tempdir().unwrap();
-    let dir = cwd.path().join("jurisdiction");
-    std::fs::create_dir(&dir).unwrap();
-    for f in [
-        "jurisdiction.toml",
-        "areas.toml",
-        "categories.toml",
-        "routing.toml",
-        "sla.toml",
-    ] {
-        std::fs::copy(repo_root().join("config/jurisdiction").join(f), dir.join(f)).unwrap();
-    }
-    let agencies =
-        std::fs::read_to_string(repo_root().join("config/jurisdiction/agencies.toml")).unwrap();
-    std::fs::write(
-        dir.join("agencies.toml"),
-        agencies.replace("area = \"LA-TANAN-P4\"", "area = \"LA-NOWHERE\""),
-    )
-    .unwrap();
+    let dir = edited_jurisdiction(cwd.path(), "agencies.toml", |agencies| {
+        agencies.replace("area = \"LA-TANAN-P4\"", "area = \"LA-NOWHERE\"")
+    });
     let out = tongdai(cwd.path(), "sqlite://data/t.db")
         .args(["jurisdiction", "check"])
         .arg(&dir)
@@ -410,21 +409,10 @@ fn staff_users_and_open311_keys_are_created_from_the_command_line() {
 #[test]
 fn overlapping_routing_rules_are_refused_before_anything_is_loaded() {
     let cwd = tempfile::tempdir().unwrap();
-    let dir = cwd.path().join("jurisdiction");
-    std::fs::create_dir(&dir).unwrap();
-    for f in [
-        "jurisdiction.toml",
-        "areas.toml",
-        "agencies.toml",
-        "categories.toml",
-        "sla.toml",
-    ] {
-        std::fs::copy(repo_root().join("config/jurisdiction").join(f), dir.join(f)).unwrap();
-    }
-    let routing =
-        std::fs::read_to_string(repo_root().join("config/jurisdiction/routing.toml")).unwrap();
     let tie = "\n[[rule]]\nid = \"R-TIE\"\ncategory = \"dien-luc\"\narea = \"LA\"\nagency = \"SO-KHCN-LA\"\nvalid_from = 2025-03-01\nvalid_to = 2025-06-30\n";
-    std::fs::write(dir.join("routing.toml"), format!("{routing}{tie}")).unwrap();
+    let dir = edited_jurisdiction(cwd.path(), "routing.toml", |routing| {
+        format!("{routing}{tie}")
+    });
     for command in ["check", "load"] {
         let out = tongdai(cwd.path(), "sqlite://data/t.db")
             .args(["jurisdiction", command])

@@ -295,14 +295,12 @@ impl IntakeService {
         uploads: Vec<crate::Upload>,
     ) -> Result<Vec<AttachmentRow>, IntakeError> {
         let now = self.clock.now().trunc_subsecs(6);
-        let ticket = {
+        let (ticket, existing) = {
             let mut conn = self.db.conn()?;
-            tickets::find_by_code(&mut conn, code)?
-                .ok_or_else(|| IntakeError::NotFound(code.to_string()))?
-        };
-        let existing = {
-            let mut conn = self.db.conn()?;
-            tickets::attachments_of(&mut conn, ticket.id)?.len()
+            let ticket = tickets::find_by_code(&mut conn, code)?
+                .ok_or_else(|| IntakeError::NotFound(code.to_string()))?;
+            let existing = tickets::attachments_of(&mut conn, ticket.id)?.len();
+            (ticket, existing)
         };
         let limits = &self.settings.limits;
         if existing + uploads.len() > limits.max_photos {

@@ -37,16 +37,8 @@ pub fn open_database(config: &Config) -> Result<Database, Error> {
     Ok(db)
 }
 
-/// Reads the jurisdiction folder and upserts it in one transaction.
-pub fn load_jurisdiction_dir(
-    db: &Database,
-    dir: &std::path::Path,
-    clock: &dyn Clock,
-) -> Result<LoadSummary, Error> {
-    store_jurisdiction(db, &read_jurisdiction(dir)?, dir, clock)
-}
-
-fn store_jurisdiction(
+/// Upserts a checked jurisdiction in one transaction.
+pub fn store_jurisdiction(
     db: &Database,
     jurisdiction: &Jurisdiction,
     dir: &std::path::Path,
@@ -80,14 +72,14 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
     // Build the router before touching the database: a folder with rule ties or a broken
     // SLA policy is refused before any of it is stored.
     let router = router_for(
-        jurisdiction.clone(),
+        jurisdiction,
         dir,
         &config.calendar.dir,
         config.calendar.working_time.clone(),
     )?;
     let db = open_database(&config)?;
     if config.jurisdiction.load_on_start {
-        store_jurisdiction(&db, &jurisdiction, dir, clock.as_ref())?;
+        store_jurisdiction(&db, router.jurisdiction(), dir, clock.as_ref())?;
     }
     let today = tongdai_domain::local_date(clock.now());
     for year in missing_calendar_years(router.calendar(), today) {

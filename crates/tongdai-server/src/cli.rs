@@ -12,7 +12,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use tongdai_domain::{Clock, Priority};
 use tongdai_routing::{Place, Report};
 
-use crate::app::{Application, load_jurisdiction_dir, open_database, prepare};
+use crate::app::{Application, open_database, prepare, store_jurisdiction};
 use crate::config::{Config, Overrides};
 use crate::loader::{build_router, read_calendar};
 use crate::state::SystemClock;
@@ -175,14 +175,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             // The whole folder must make a working router (no rule ties, a valid SLA
             // policy) before anything is written.
-            build_router(
+            let router = build_router(
                 &dir,
                 &config.calendar.dir,
                 config.calendar.working_time.clone(),
             )
             .with_context(|| format!("checking {}", dir.display()))?;
             let db = open_database(&config)?;
-            let summary = load_jurisdiction_dir(&db, &dir, &SystemClock)
+            let summary = store_jurisdiction(&db, router.jurisdiction(), &dir, &SystemClock)
                 .with_context(|| format!("loading {}", dir.display()))?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
