@@ -323,10 +323,10 @@ fn calendar_lists_days_with_reasons_as_json() {
     assert_eq!(day("2026-01-11")["working"], false);
 
     let text = tongdai(cwd.path(), "sqlite://data/t.db")
-        .args(["calendar", "--from", "2027-01-01", "--to", "2027-01-02"])
+        .args(["calendar", "--from", "2028-01-01", "--to", "2028-01-02"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&text.stderr).contains("no calendar data for 2027"));
+    assert!(String::from_utf8_lossy(&text.stderr).contains("no calendar data for 2028"));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-use crate::helpers::{assert_problem, backends, spawn_app};
+use crate::helpers::{assert_problem, backends, repo_root, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_answers_and_every_response_carries_a_request_id() {
@@ -47,7 +47,26 @@ async fn readyz_reports_the_backend_and_a_current_schema() {
         assert_eq!(body["status"], "ready");
         assert_eq!(body["backend"], backend.to_string());
         assert_eq!(body["checks"]["migrations"], "ok");
-        // The clock says 23/11/2026: 2026 ships, 2027 does not yet.
+        // The clock says 23/11/2026: deadlines reach into 2027, which ships.
+        assert_eq!(body["missing_calendar_years"], serde_json::json!([]));
+    }
+}
+
+#[tokio::test]
+async fn readyz_warns_about_a_year_without_a_calendar() {
+    for backend in backends() {
+        // A calendar folder with 2026 only, as the shipped data was until December 2026.
+        let calendar = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            repo_root().join("config/calendar/2026.toml"),
+            calendar.path().join("2026.toml"),
+        )
+        .unwrap();
+        let dir = calendar.path().to_path_buf();
+        let app = spawn_app_with(backend, move |config| config.calendar.dir = dir).await;
+        let response = app.get("/readyz").await;
+        assert_eq!(response.status().as_u16(), 200, "{backend}");
+        let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["missing_calendar_years"], serde_json::json!([2027]));
         assert!(body["detail"].as_str().unwrap().contains("2027"));
     }

@@ -3,7 +3,7 @@
 use chrono::{Datelike, Weekday};
 use tongdai_calendar::{CalendarError, CalendarSettings, CalendarYear, Span, WorkingCalendar};
 
-use crate::common::{Y2025, Y2026, cal, date};
+use crate::common::{Y2025, Y2026, Y2027, cal, cal_without_2027, date};
 
 #[test]
 fn swapped_saturday_10_01_2026_is_a_working_day() {
@@ -91,7 +91,7 @@ fn holidays_2025_match_the_facts() {
 
 #[test]
 fn shipped_working_days_are_all_weekends() {
-    for text in [Y2025, Y2026] {
+    for text in [Y2025, Y2026, Y2027] {
         let y = CalendarYear::from_toml_str(text).unwrap();
         for w in y.working_days() {
             assert!(
@@ -124,20 +124,30 @@ fn days_with_reversed_range_is_empty() {
 
 #[test]
 fn missing_years_are_reported() {
-    assert_eq!(cal().missing_years(2024, 2027), vec![2024, 2027]);
-    assert!(cal().missing_years(2025, 2026).is_empty());
-    assert_eq!(cal().loaded_years(), vec![2025, 2026]);
+    assert_eq!(cal().missing_years(2024, 2028), vec![2024, 2028]);
+    assert!(cal().missing_years(2025, 2027).is_empty());
+    assert_eq!(cal().loaded_years(), vec![2025, 2026, 2027]);
+    assert_eq!(cal_without_2027().missing_years(2026, 2027), vec![2027]);
 }
 
 #[test]
 fn a_year_without_data_only_has_weekends_off() {
-    // 01/01/2027 is a Friday: a holiday in reality, but without a 2027 file it is a working
+    // 01/01/2027 is a Friday: a holiday in reality, but without the 2027 file it is a working
     // day, and flagged as unconfirmed so callers can warn.
-    let d = cal().day(date("2027-01-01"));
+    let c = cal_without_2027();
+    let d = c.day(date("2027-01-01"));
     assert!(d.working);
     assert!(!d.confirmed);
-    assert!(!cal().is_working_day(date("2027-01-02")));
-    assert!(!cal().is_working_day(date("2027-01-03")));
+    assert!(!c.is_working_day(date("2027-01-02")));
+    assert!(!c.is_working_day(date("2027-01-03")));
+    // With the file it is the holiday, and a plain day of 2027 counts as confirmed.
+    assert!(!cal().is_working_day(date("2027-01-01")));
+    assert!(cal().day(date("2027-01-04")).confirmed);
+    // The next year without data behaves the same: Monday 03/01/2028 is a working day, but
+    // not a confirmed one.
+    let d = cal().day(date("2028-01-03"));
+    assert!(d.working);
+    assert!(!d.confirmed);
 }
 
 #[test]

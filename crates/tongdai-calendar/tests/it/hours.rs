@@ -2,7 +2,7 @@
 
 use tongdai_calendar::Span;
 
-use crate::common::{at, cal, due};
+use crate::common::{at, cal, cal_without_2027, due};
 
 const H1: Span = Span::WorkingMinutes(60);
 const H4: Span = Span::WorkingMinutes(240);
@@ -148,12 +148,21 @@ fn zero_working_minutes_at_night_is_the_next_opening() {
 }
 
 #[test]
-fn a_year_without_data_counts_new_year_as_working() {
-    // No 2027 file: Fri 01/01/2027 is (wrongly but knowingly) a working day.
+fn working_hours_skip_new_year_2027() {
+    // Thu 31/12/2026 16:00–17:00 is one hour; Fri 01/01/2027 is Tết Dương lịch, then the
+    // weekend: the second hour runs Mon 04/01 07:30–08:30.
     assert_eq!(
         due("2026-12-31T16:00:00+07:00", Span::working_hours(2)),
-        "2027-01-01T08:30:00+07:00"
+        "2027-01-04T08:30:00+07:00"
     );
+}
+
+#[test]
+fn a_year_without_data_counts_new_year_as_working() {
+    // Without the 2027 file, Fri 01/01/2027 is (wrongly but knowingly) a working day.
+    let d =
+        cal_without_2027().deadline_local(at("2026-12-31T16:00:00+07:00"), Span::working_hours(2));
+    assert_eq!(d.to_rfc3339(), "2027-01-01T08:30:00+07:00");
 }
 
 #[test]

@@ -9,3 +9,4 @@ mod hours;
 mod pause;
 mod props;
 mod sla;
+mod y2027;

@@ -1,4 +1,4 @@
-//! Properties over random starts in 2025–2026 and random spans.
+//! Properties over random starts in 2025–2027 and random spans.
 
 use chrono::{DateTime, Days, NaiveTime, TimeDelta, Utc};
 use proptest::prelude::*;
@@ -6,12 +6,12 @@ use tongdai_calendar::Span;
 
 use crate::common::cal;
 
-/// Any second from 2025-01-01 to 2026-12-01 (UTC), leaving room for spans to end in 2026.
+/// Any second from 2025-01-01 to 2027-12-01 (UTC), leaving room for spans to end in 2027.
 fn start() -> impl Strategy<Value = DateTime<Utc>> {
     let from = DateTime::parse_from_rfc3339("2024-12-31T17:00:00Z")
         .unwrap()
         .timestamp();
-    let to = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+    let to = DateTime::parse_from_rfc3339("2027-12-01T00:00:00Z")
         .unwrap()
         .timestamp();
     (from..to).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
