@@ -813,27 +813,37 @@ async fn photos_can_be_added_to_a_ticket_by_whoever_filed_it() {
             .await
             .unwrap();
         let code = created["code"].as_str().unwrap();
+        let upload_token = created["upload_token"].as_str().unwrap().to_owned();
+        assert_eq!(upload_token.len(), 32);
         let path = format!("/api/v1/tickets/{code}/attachments");
-        let response = post_multipart(
-            &app,
-            &path,
-            &[
-                ("photos", Some("truoc.png"), "image/png", PNG),
-                ("photos", Some("sau.png"), "image/png", PNG),
-            ],
-            None,
-        )
-        .await;
+        // Tracking codes are public (Open311 lists them): the code alone is not enough.
+        let two = [
+            ("photos", Some("truoc.png"), "image/png", PNG),
+            ("photos", Some("sau.png"), "image/png", PNG),
+        ];
+        let response = post_multipart(&app, &path, &two, None).await;
+        assert_problem(response, 403, "forbidden").await;
+        let response = post_with_upload_token(&app, &path, &two, "0".repeat(32).as_str()).await;
+        assert_problem(response, 403, "forbidden").await;
+        // The public view never shows the token.
+        let public = app
+            .get(&format!("/api/v1/tickets/{code}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!public.contains(&upload_token));
+        let response = post_with_upload_token(&app, &path, &two, &upload_token).await;
         assert_eq!(response.status().as_u16(), 201, "{backend}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["items"].as_array().unwrap().len(), 2);
         assert_eq!(body["items"][1]["file_name"], "sau.png");
 
-        let response = post_multipart(
+        let response = post_with_upload_token(
             &app,
             &path,
             &[("photos", Some("virus.png"), "image/png", EXE)],
-            None,
+            &upload_token,
         )
         .await;
         let problem = assert_problem(response, 422, "validation-failed").await;
@@ -847,7 +857,7 @@ async fn photos_can_be_added_to_a_ticket_by_whoever_filed_it() {
         let four: Vec<(&str, Option<&str>, &str, &[u8])> = (0..4)
             .map(|_| ("photos", Some("a.png"), "image/png", PNG))
             .collect();
-        let response = post_multipart(&app, &path, &four, None).await;
+        let response = post_with_upload_token(&app, &path, &four, &upload_token).await;
         let problem = assert_problem(response, 422, "validation-failed").await;
         assert_eq!(
             field_errors(&problem),
@@ -859,6 +869,7 @@ async fn photos_can_be_added_to_a_ticket_by_whoever_filed_it() {
             .client
             .post(app.url(&path))
             .header("content-type", "image/png")
+            .header("upload-token", &upload_token)
             .body(PNG.to_vec())
             .send()
             .await
@@ -887,13 +898,39 @@ async fn photos_can_be_added_to_a_ticket_by_whoever_filed_it() {
         );
         let photo = [("photos", Some("a.png"), "image/png", PNG)];
         let response = post_multipart(&app, &path, &photo, None).await;
-        assert_problem(response, 401, "unauthorized").await;
+        assert_problem(response, 403, "forbidden").await;
         let bob = citizen_token(&app, "bob");
         let response = post_multipart(&app, &path, &photo, Some(&bob)).await;
         assert_problem(response, 403, "forbidden").await;
         let response = post_multipart(&app, &path, &photo, Some(&alice)).await;
         assert_eq!(response.status().as_u16(), 201);
+        // The upload token of that ticket works too (the app keeps it).
+        let response = post_with_upload_token(
+            &app,
+            &path,
+            &photo,
+            created["upload_token"].as_str().unwrap(),
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 201);
     }
+}
+
+async fn post_with_upload_token(
+    app: &TestApp,
+    path: &str,
+    parts: &[(&str, Option<&str>, &str, &[u8])],
+    upload_token: &str,
+) -> reqwest::Response {
+    let (content_type, body) = multipart(parts);
+    app.client
+        .post(app.url(path))
+        .header("content-type", content_type)
+        .header("upload-token", upload_token)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -65,6 +65,9 @@ dir = {data:?}
 dir = {jurisdiction:?}
 [calendar]
 dir = {calendar:?}
+[intake]
+# The fixed clock never refills a bucket: tests that are about the limit turn it on.
+anonymous_per_minute = 0
 "#,
         data = data_dir.display().to_string(),
         jurisdiction = root.join("config/jurisdiction").display().to_string(),

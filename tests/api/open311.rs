@@ -458,7 +458,10 @@ async fn open311_post_files_a_ticket_that_reads_back_in_both_formats() {
         assert_eq!(ticket.attributes["tinh-trang"], "khong-sang");
         assert_eq!(ticket.attributes["ma-cot-den"], "HV-102");
         assert_eq!(ticket.area_code.as_deref(), Some("TN-P-TANAN"));
-        assert!(ticket.title.starts_with("Đèn đường trước nhà"));
+        // The public title is the service's name, never the citizen's words (which often
+        // hold a name or a phone number); the description stays private.
+        assert_eq!(ticket.title, "Đèn đường hư");
+        assert!(ticket.description.starts_with("Đèn đường trước nhà"));
         assert!(ticket.consent_at.is_some());
         assert_eq!(ticket.id.to_string(), token);
 
@@ -493,9 +496,11 @@ async fn open311_post_files_a_ticket_that_reads_back_in_both_formats() {
         assert_eq!(request["lat"], 10.5359);
         assert_eq!(request["long"], 106.4137);
         assert!(request["status_notes"].as_str().is_some());
-        // No personal data: name, phone and e-mail appear nowhere in the public answer.
+        // No personal data: name, phone, e-mail and the free text appear nowhere in the
+        // public answer.
+        assert_eq!(request["description"], "Đèn đường hư");
         let text = one.to_string();
-        for secret in ["Nguyễn Văn", "0912", "an.nguyen@example.vn"] {
+        for secret in ["Nguyễn Văn", "0912", "an.nguyen@example.vn", "số 102"] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
 

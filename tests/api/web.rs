@@ -463,19 +463,26 @@ async fn a_filled_honeypot_gets_a_receipt_but_nothing_is_stored() {
 }
 
 #[tokio::test]
-async fn submissions_over_the_burst_are_refused_with_429() {
+async fn submissions_over_the_burst_are_refused_with_429_and_failed_ones_do_not_count() {
     for backend in backends() {
         let app = spawn_app_with(backend, |config| {
-            config.web.submission_burst = 2;
-            config.web.submissions_per_minute = 1;
+            config.intake.anonymous_burst = 2;
+            config.intake.anonymous_per_minute = 1;
         })
         .await;
         let session = open_form(&app).await;
-        for _ in 0..2 {
+        // A citizen correcting a form is never locked out: refused ones take no token.
+        for _ in 0..3 {
             let body = report(&session, &["consent"]);
             let response = post_form(&app, Some(&session.cookie), body).await;
             assert_eq!(response.status().as_u16(), 422);
         }
+        for _ in 0..2 {
+            let session = open_form(&app).await;
+            let response = post_form(&app, Some(&session.cookie), report(&session, &[])).await;
+            assert_eq!(response.status().as_u16(), 200, "{backend}");
+        }
+        let session = open_form(&app).await;
         let response = post_form(&app, Some(&session.cookie), report(&session, &[])).await;
         assert_html_page(&response, 429);
         let retry: u64 = response.headers()["retry-after"]
@@ -486,7 +493,11 @@ async fn submissions_over_the_burst_are_refused_with_429() {
         assert!((1..=60).contains(&retry), "{retry}");
         let html = response.text().await.unwrap();
         assert!(html.contains("Bạn đã gửi quá nhiều lần"), "{backend}");
-        assert_eq!(count_tickets(&app), 0);
+        assert!(
+            !html.contains("mỗi máy"),
+            "the limit is per address, not per device"
+        );
+        assert_eq!(count_tickets(&app), 2);
         // Reading is not limited.
         assert_eq!(app.get("/").await.status().as_u16(), 200);
     }

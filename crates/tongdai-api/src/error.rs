@@ -12,6 +12,8 @@
 //! | valid token, missing role or not the owner | 403 | `forbidden` |
 //! | unknown tracking code | 404 | `not-found` |
 //! | body or one photo too large | 413 | `payload-too-large` |
+//! | too many anonymous tickets or failed logins (`Retry-After`) | 429 | `too-many-requests` |
+//! | every password check busy (`Retry-After`) | 503 | `busy` |
 //! | database down | 503 | `service-unavailable` |
 //! | anything else | 500 | `internal` (details only in the log) |
 
@@ -20,7 +22,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 use thiserror::Error;
-use tongdai_http::{INTERNAL_DETAIL, Problem};
+use tongdai_http::{Failure, INTERNAL_DETAIL, Problem};
 use tongdai_intake::{FieldError, IntakeError};
 use tongdai_storage::StorageError;
 
@@ -57,6 +59,13 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{detail}")]
+    TooManyRequests {
+        retry_after_secs: u64,
+        detail: String,
+    },
+    #[error("every password check is busy")]
+    Busy,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -121,6 +130,16 @@ impl ApiError {
                 "conflict",
                 "Dữ liệu đã bị thay đổi, vui lòng thử lại",
             ),
+            ApiError::TooManyRequests { .. } => (
+                S::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Gửi quá nhiều yêu cầu",
+            ),
+            ApiError::Busy => (
+                S::SERVICE_UNAVAILABLE,
+                "busy",
+                "Hệ thống đang bận, vui lòng thử lại sau giây lát",
+            ),
             ApiError::Unavailable(_) => (
                 S::SERVICE_UNAVAILABLE,
                 "service-unavailable",
@@ -148,6 +167,10 @@ impl ApiError {
                 "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.".to_owned()
             }
             ApiError::Unavailable(_) => "Cơ sở dữ liệu tạm thời không truy cập được.".to_owned(),
+            ApiError::Busy => "Có quá nhiều yêu cầu đăng nhập cùng lúc; vui lòng thử lại \
+                 sau giây lát."
+                .to_owned(),
+            ApiError::TooManyRequests { detail, .. } => detail.clone(),
             ApiError::Internal(_) => INTERNAL_DETAIL.to_owned(),
             ApiError::BadIdempotencyKey(d)
             | ApiError::InvalidJson(d)
@@ -165,6 +188,10 @@ impl ApiError {
         let (status, slug, title) = self.parts();
         let problem = Problem::new(status, slug, title, self.detail());
         match self {
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => problem.with("retry_after", json!(retry_after_secs)),
+            ApiError::Busy => problem.with("retry_after", json!(1)),
             ApiError::Invalid(errors) | ApiError::PayloadTooLarge { errors, .. }
                 if !errors.is_empty() =>
             {
@@ -209,13 +236,17 @@ impl ResponseError for ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
-        match e {
-            StorageError::NotFound(what) => ApiError::NotFound(format!("Không tìm thấy {what}.")),
-            StorageError::Conflict(what) => ApiError::Conflict(what),
-            StorageError::Unavailable(_) | StorageError::Connect { .. } => {
-                ApiError::Unavailable(e.to_string())
-            }
-            other => ApiError::Internal(other.to_string()),
+        match tongdai_http::classify_storage(&e) {
+            Failure::NotFound => ApiError::NotFound(match e {
+                StorageError::NotFound(what) => format!("Không tìm thấy {what}."),
+                other => other.to_string(),
+            }),
+            Failure::Conflict => ApiError::Conflict(match e {
+                StorageError::Conflict(what) => what,
+                other => other.to_string(),
+            }),
+            Failure::Unavailable => ApiError::Unavailable(e.to_string()),
+            _ => ApiError::Internal(e.to_string()),
         }
     }
 }
@@ -228,6 +259,14 @@ impl From<IntakeError> for ApiError {
             IntakeError::NotFound(code) => {
                 ApiError::NotFound(format!("Không có phản ánh mã {code}."))
             }
+            IntakeError::Forbidden(why) => ApiError::Forbidden(why),
+            IntakeError::RateLimited { retry_after_secs } => ApiError::TooManyRequests {
+                retry_after_secs,
+                detail: format!(
+                    "Địa chỉ mạng này đã gửi quá nhiều phản ánh trong thời gian ngắn. \
+                     Vui lòng thử lại sau {retry_after_secs} giây."
+                ),
+            },
             IntakeError::Storage(e) => e.into(),
             other => ApiError::Internal(other.to_string()),
         }
@@ -240,13 +279,13 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-/// Runs synchronous work (diesel, Argon2) on the blocking pool.
+/// Runs synchronous work (diesel) on the blocking pool, in the request's span.
 pub(crate) async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    actix_web::web::block(f).await?
+    tongdai_http::block(f).await?
 }
 
 /// The answer for a method a route does not serve.

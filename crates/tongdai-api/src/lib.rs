@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod login;
 mod model;
 mod multipart;
 pub mod openapi;
@@ -33,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use auth::{STAFF_AUDIENCE, STAFF_ISSUER};
 pub use error::ApiError;
+pub use login::LoginConfig;
 
 /// `[api]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,17 +68,30 @@ pub struct ApiState {
     pub config: ApiConfig,
     jwt_secret: Vec<u8>,
     keys: Arc<auth::Keys>,
+    checker: Arc<login::PasswordChecker>,
+    throttle: Arc<login::LoginThrottle>,
 }
 
 impl ApiState {
     /// Checks the configuration and reads the identity provider's public key, if any.
-    pub fn new(config: ApiConfig, jwt_secret: &[u8]) -> Result<Self, String> {
+    pub fn new(config: ApiConfig, login: LoginConfig, jwt_secret: &[u8]) -> Result<Self, String> {
         let keys = auth::Keys::new(&config, jwt_secret)?;
+        login.validate()?;
         Ok(Self {
             config,
             jwt_secret: jwt_secret.to_vec(),
             keys: Arc::new(keys),
+            checker: Arc::new(login::PasswordChecker::new(&login)),
+            throttle: Arc::new(login::LoginThrottle::new(login)),
         })
+    }
+
+    pub(crate) fn password_checker(&self) -> &login::PasswordChecker {
+        &self.checker
+    }
+
+    pub(crate) fn throttle(&self) -> &login::LoginThrottle {
+        &self.throttle
     }
 
     pub fn jwt_secret(&self) -> &[u8] {

@@ -102,6 +102,7 @@ impl TicketRequest {
         channel: Channel,
         reporter_subject: Option<String>,
         submitted_by: Option<Uuid>,
+        anonymous_client: Option<std::net::IpAddr>,
         photos: Vec<Upload>,
     ) -> TicketDraft {
         TicketDraft {
@@ -126,6 +127,7 @@ impl TicketRequest {
             attributes: self.attributes,
             photos,
             submitted_by,
+            anonymous_client,
         }
     }
 }
@@ -233,6 +235,11 @@ pub struct TicketCreated {
     pub deadlines: Deadlines,
     /// The public tracking page.
     pub tracking_url: String,
+    /// The filer's private capability to add photos later (`POST
+    /// /api/v1/tickets/{code}/attachments` with header `Upload-Token`). Keep it on the
+    /// device; it is never shown on public views.
+    #[schema(example = "3f2a9c0d51e84b7a9d6c2e1f0a4b8c7d")]
+    pub upload_token: String,
     /// Photos stored with the ticket (multipart requests).
     pub attachments: Vec<Attachment>,
 }
@@ -244,6 +251,7 @@ impl TicketCreated {
         category_name: String,
         area_name: Option<String>,
         tracking_url: String,
+        upload_token: String,
         attachments: &[AttachmentRow],
     ) -> Self {
         Self {
@@ -272,6 +280,7 @@ impl TicketCreated {
                 answer_due: ticket.answer_due_at.map(local),
             },
             tracking_url,
+            upload_token,
             attachments: attachments.iter().map(Attachment::from).collect(),
         }
     }

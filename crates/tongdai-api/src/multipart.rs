@@ -50,6 +50,17 @@ pub async fn read(
         .max_photo_bytes
         .saturating_mul(limits.max_photos + 1)
         .saturating_add(TICKET_PART_MAX_BYTES + 1024 * 1024);
+    if tongdai_http::declared_length(req).is_some_and(|n| n > drain_cap as u64) {
+        return Err(ApiError::PayloadTooLarge {
+            detail: format!(
+                "Dữ liệu gửi lên dài hơn {} MB: gửi tối đa {} ảnh, mỗi ảnh tối đa {} MB.",
+                drain_cap.div_ceil(1024 * 1024),
+                limits.max_photos,
+                limits.max_photo_bytes.div_ceil(1024 * 1024)
+            ),
+            errors: Vec::new(),
+        });
+    }
     let mut parts = Parts::default();
     let mut seen = 0usize;
     let mut read_total = 0usize;

@@ -1,18 +1,21 @@
 //! Ticket handlers: filing (citizen app and hotline operator), the public view, photos,
 //! and a citizen's own list.
 //!
-//! - A retried request with the same `Idempotency-Key` (per scope: `app:anonymous`,
-//!   `app:<sub>`, `operator:<user id>`) and the same body answers **201 with the first
-//!   ticket's body** and `Idempotent-Replayed: true`; nothing new is stored. The same key
-//!   with another body is a 422 `idempotency-key-reused`.
-//! - Photos may be added by whoever filed the ticket: for a ticket filed with a citizen
-//!   token, that citizen's token is required; for an anonymous or phone ticket the
-//!   tracking code is the capability (the total stays within `max_photos`).
+//! - A retried request with the same `Idempotency-Key` (per scope: `app:anonymous:<client
+//!   address>`, `app:<sub>`, `operator:<user id>`) and the same body answers **201 with the
+//!   first ticket's body** and `Idempotent-Replayed: true`; nothing new is stored. The same
+//!   key with another body is a 422 `idempotency-key-reused`. Keys expire after
+//!   `intake.idempotency_retention_hours`.
+//! - Anonymous filing shares the intake's per-address limit with the portal and Open311
+//!   (429 with `Retry-After`).
+//! - Photos may be added by whoever filed the ticket: with the `upload_token` of the
+//!   receipt (header `Upload-Token`), or with the citizen token it was filed with. Tracking
+//!   codes are public, so nobody else may (403); the total stays within `max_photos`.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use tongdai_domain::{Channel, TrackingCode, local_date};
-use tongdai_intake::{IdempotencyRequest, IntakeService, Receipt, TicketDraft};
+use tongdai_intake::{IdempotencyRequest, IntakeService, Receipt, TicketDraft, UploadCredential};
 use tongdai_storage::tickets;
 use tongdai_storage::users;
 
@@ -24,6 +27,8 @@ use crate::multipart;
 
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 pub const IDEMPOTENT_REPLAYED: &str = "Idempotent-Replayed";
+/// The header that carries a ticket's upload token.
+pub const UPLOAD_TOKEN: &str = "Upload-Token";
 pub const ROLE_OPERATOR: &str = "operator";
 
 /// `Idempotency-Key`: 1–255 visible ASCII characters.
@@ -78,6 +83,7 @@ async fn file(
         decision.category_name.clone(),
         decision.area_name.clone(),
         receipt.tracking_url.clone(),
+        receipt.upload_token.clone(),
         &attachments,
     );
     let mut response = HttpResponse::Created();
@@ -88,10 +94,16 @@ async fn file(
     Ok(response.json(body))
 }
 
-fn citizen_scope(citizen: Option<&Citizen>) -> String {
-    match citizen {
-        Some(c) => format!("app:{}", c.subject),
-        None => "app:anonymous".to_owned(),
+/// Keys of different clients never meet: a citizen's own, or an anonymous client's
+/// network address (two phones that both chose key "1" must not see each other's ticket).
+fn citizen_scope(citizen: Option<&Citizen>, client: Option<std::net::IpAddr>) -> String {
+    match (citizen, client) {
+        (Some(c), _) => format!("app:{}", c.subject),
+        (None, Some(ip)) => format!(
+            "app:anonymous:{}",
+            tongdai_intake::ratelimit::client_key(ip)
+        ),
+        (None, None) => "app:anonymous".to_owned(),
     }
 }
 
@@ -103,11 +115,19 @@ async fn file_as_citizen(
     citizen: Option<Citizen>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
+    let client = tongdai_http::client_ip(&req);
     let idempotency = key.map(|key| IdempotencyRequest {
-        scope: citizen_scope(citizen.as_ref()),
+        scope: citizen_scope(citizen.as_ref(), client),
         key,
     });
-    let draft = ticket.into_draft(Channel::App, citizen.map(|c| c.subject), None, photos);
+    let anonymous_client = if citizen.is_none() { client } else { None };
+    let draft = ticket.into_draft(
+        Channel::App,
+        citizen.map(|c| c.subject),
+        None,
+        anonymous_client,
+        photos,
+    );
     file(intake, draft, idempotency).await
 }
 
@@ -221,7 +241,7 @@ pub async fn create_operator(
     }
     let draft = body
         .into_inner()
-        .into_draft(Channel::Phone, None, Some(user.id), Vec::new());
+        .into_draft(Channel::Phone, None, Some(user.id), None, Vec::new());
     let phone_missing = draft
         .reporter
         .phone
@@ -288,14 +308,18 @@ pub async fn show(
     operation_id = "addPhotos",
     summary = "Add photos to a ticket",
     description = "`multipart/form-data` with `photos` parts (JPEG, PNG, HEIC, WebP, recognised \
-        by content). A ticket filed with a citizen token accepts photos only with that \
-        citizen's token; at most 5 photos per ticket in all.",
-    params(("code" = String, Path, description = "Tracking code")),
+        by content). Only whoever filed the ticket may add photos: send the `upload_token` \
+        of the receipt in the `Upload-Token` header, or the citizen token the ticket was \
+        filed with. At most 5 photos per ticket in all.",
+    params(
+        ("code" = String, Path, description = "Tracking code"),
+        ("Upload-Token" = Option<String>, Header, description = "The `upload_token` answered when the ticket was filed"),
+    ),
     request_body(content((crate::model::PhotosMultipart = "multipart/form-data"))),
     responses(
         (status = 201, description = "The stored photos", body = AttachmentList),
         (status = 401, body = crate::model::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Another citizen's ticket", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Neither the ticket's upload token nor its reporter's citizen token", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 413, body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
@@ -312,23 +336,19 @@ pub async fn add_attachments(
 ) -> Result<HttpResponse, ApiError> {
     let code = parse_code(&path)?;
     let citizen = auth::citizen_of(&req, state.keys(), intake.clock().now())?;
+    let token = req
+        .headers()
+        .get(UPLOAD_TOKEN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let credential = match (token, citizen) {
+        (Some(token), _) => UploadCredential::Token(token),
+        (None, Some(citizen)) => UploadCredential::Citizen(citizen.subject),
+        (None, None) => UploadCredential::Nobody,
+    };
     let service = intake.clone();
-    let lookup = code.clone();
-    let ticket =
-        blocking(move || Ok(service.with_conn(|conn| tickets::find_by_code(conn, &lookup))?))
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("Không có phản ánh mã {code}.")))?;
-    if let Some(owner) = &ticket.reporter_subject {
-        match &citizen {
-            None => return Err(ApiError::MissingToken),
-            Some(c) if &c.subject != owner => {
-                return Err(ApiError::Forbidden(
-                    "Chỉ người gửi phản ánh mới thêm được ảnh.".to_owned(),
-                ));
-            }
-            Some(_) => {}
-        }
-    }
+    let (check_code, check_credential) = (code.clone(), credential.clone());
+    blocking(move || Ok(service.authorize_upload(&check_code, &check_credential)?)).await?;
     let multipart_body = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -347,7 +367,7 @@ pub async fn add_attachments(
         ));
     }
     let service = intake.clone();
-    let rows = blocking(move || Ok(service.add_photos(&code, parts.photos)?)).await?;
+    let rows = blocking(move || Ok(service.add_photos(&code, parts.photos, &credential)?)).await?;
     Ok(HttpResponse::Created().json(AttachmentList {
         items: rows.iter().map(Into::into).collect(),
     }))

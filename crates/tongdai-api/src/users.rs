@@ -3,14 +3,15 @@
 //!
 //! A wrong password, an unknown username and an inactive account all answer the same 401
 //! after the same work: an unknown user's password is checked against a dummy hash, so
-//! the response time does not tell which usernames exist.
+//! the response time does not tell which usernames exist. How many checks run at once and
+//! how fast one may guess is bounded in [`crate::login`].
 
 use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use thiserror::Error;
@@ -54,14 +55,11 @@ pub fn hash_password(password: &str) -> Result<String, UserError> {
         .map_err(|e| UserError::Hash(e.to_string()))
 }
 
-/// Checks a password against a PHC string; a malformed hash never matches.
+/// Checks a password against a PHC string; a malformed hash never matches. (The login
+/// endpoint goes through [`crate::login::PasswordChecker`] instead, which bounds how many
+/// checks run at once.)
 pub fn verify_password(phc: &str, password: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(hash) => Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok(),
-        Err(_) => false,
-    }
+    crate::login::verify_with(phc, password.as_bytes(), &mut Vec::new())
 }
 
 /// A hash nobody knows the password of, to spend the same time on unknown usernames.
@@ -174,16 +172,14 @@ pub fn create_user(
     })
 }
 
-/// The user if the username and password match an active account; the same work is
-/// done whether or not the user exists.
-pub fn authenticate(
+/// The account a login names, and the hash to check the password against: the user's
+/// own, or the dummy hash for an unknown or malformed username (the same work either way).
+fn login_target(
     conn: &mut DbConnection,
     username: &str,
-    password: &str,
-) -> Result<Option<User>, StorageError> {
-    let username = normalize_username(username);
-    let user = if valid_username(&username) {
-        users::find_by_username(conn, &username)?
+) -> Result<(Option<User>, String), StorageError> {
+    let user = if valid_username(username) {
+        users::find_by_username(conn, username)?
     } else {
         None
     };
@@ -191,8 +187,7 @@ pub fn authenticate(
         .as_ref()
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
-    let password_ok = password.len() <= PASSWORD_MAX_BYTES && verify_password(&hash, password);
-    Ok(user.filter(|u| password_ok && u.active && u.password_hash.is_some()))
+    Ok((user, hash))
 }
 
 /// `POST /api/v1/auth/login`.
@@ -204,27 +199,58 @@ pub fn authenticate(
     summary = "Staff login (hotline operators, IOC staff)",
     description = "Answers a staff token (HS256, audience `tongdai-staff`) valid for \
         `api.staff_token_minutes`. Wrong password, unknown user and inactive account answer \
-        the same 401.",
+        the same 401. After `login.free_failures` failures for a username or from one \
+        address, further attempts must wait (429 with `Retry-After`, doubling up to \
+        `login.max_backoff_seconds_per_user` / `…_per_address`). When every password \
+        check is busy the answer is 503 with `Retry-After`.",
     request_body(content((LoginRequest = "application/json"))),
     responses(
         (status = 200, body = LoginResponse),
+        (status = 400, description = "Malformed JSON", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins: wait `Retry-After` seconds", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "Every password check is busy, or the database is down", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 pub async fn login(
+    req: actix_web::HttpRequest,
     intake: web::Data<IntakeService>,
     state: web::Data<ApiState>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
+    let username = normalize_username(&username);
+    let address = tongdai_http::client_ip(&req);
+    let now = intake.clock().now();
+    let throttle = state.throttle();
+    if let Err(wait) = throttle.check(&username, address, now) {
+        tracing::warn!(client = ?address, "staff login throttled");
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: tongdai_intake::ratelimit::retry_after_secs(wait),
+            detail: format!(
+                "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {} giây.",
+                tongdai_intake::ratelimit::retry_after_secs(wait)
+            ),
+        });
+    }
     let service = intake.clone();
-    let user =
-        blocking(move || Ok(service.with_conn(|conn| authenticate(conn, &username, &password))?))
-            .await?;
+    let name = username.clone();
+    let (user, hash) =
+        blocking(move || Ok(service.with_conn(|conn| login_target(conn, &name))?)).await?;
+    let password_ok = password.len() <= PASSWORD_MAX_BYTES
+        && state
+            .password_checker()
+            .verify(hash, password)
+            .await
+            .map_err(|_| ApiError::Busy)?;
+    let user = user.filter(|u| password_ok && u.active && u.password_hash.is_some());
     let Some(user) = user else {
-        tracing::info!("staff login refused");
+        throttle.failed(&username, address, intake.clock().now());
+        tracing::info!(client = ?address, "staff login refused");
         return Err(ApiError::InvalidCredentials);
     };
+    throttle.succeeded(&username);
     let (access_token, expires_in) = auth::issue_staff_token(
         state.keys(),
         user.id,

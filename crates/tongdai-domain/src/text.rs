@@ -5,10 +5,41 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// NFC with surrounding white space trimmed and inner runs of white space collapsed.
+/// One line of text as it is stored: NFC, without control characters (NUL and the other
+/// C0/C1 controls, which PostgreSQL refuses or which hide text), without bidi overrides and
+/// zero-width characters (which make a title read differently from what is stored), with
+/// surrounding white space trimmed and inner runs of white space (tabs and newlines too)
+/// collapsed. A text of only invisible characters becomes empty.
 pub fn normalize(input: &str) -> String {
-    let nfc: String = input.nfc().collect();
-    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+    let visible: String = input
+        .nfc()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|c| !is_invisible(*c))
+        .collect();
+    visible.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Characters that change how text is shown without being seen: bidi embeddings,
+/// overrides, isolates and marks, zero-width spaces and joiners, the word joiner, the
+/// byte-order mark, the soft hyphen and the filler characters used to fake blank text.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+    )
 }
 
 /// Lower case, no diacritics, `đ` → `d`, punctuation → spaces, single-spaced: the key
@@ -36,6 +67,17 @@ mod tests {
         let nfd = "Phu\u{031B}o\u{031B}\u{0300}ng";
         assert_eq!(normalize(nfd), "Phường");
         assert_eq!(normalize("  Tân   An \n"), "Tân An");
+    }
+
+    #[test]
+    fn normalize_drops_controls_and_invisible_characters() {
+        assert_eq!(normalize("Đèn\u{0}hỏng"), "Đèn hỏng");
+        assert_eq!(normalize("a\u{1}\u{1b}[31mb\u{7f}\u{85}c"), "a [31mb c");
+        assert_eq!(normalize("tab\there"), "tab here");
+        // "evil.exe" shown reversed by an override; zero-width characters hide words.
+        assert_eq!(normalize("abc\u{202E}exe.txt"), "abcexe.txt");
+        assert_eq!(normalize("a\u{2066}b\u{2069}c\u{200B}d\u{FEFF}"), "abcd");
+        assert_eq!(normalize("\u{200B}\u{200D}\u{3164} \u{2800}\u{0}"), "");
     }
 
     #[test]

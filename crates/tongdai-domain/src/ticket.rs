@@ -167,6 +167,7 @@ coded_enum!(
         Closed => ("closed", "Đóng phiếu"),
         Reopened => ("reopened", "Mở lại"),
         Commented => ("commented", "Ghi chú"),
+        PhotosAdded => ("photos_added", "Bổ sung ảnh"),
     }
 );
 

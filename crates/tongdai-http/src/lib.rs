@@ -4,7 +4,14 @@
 //! `X-Request-Id`. Each transport keeps its own error enum and renders it through
 //! [`Problem`], so clients see one format whichever door they came in by.
 
+pub mod body_timeout;
+pub mod client;
+pub mod failure;
+pub mod plain_errors;
 pub mod request_id;
+
+pub use client::{PublicBase, TrustedProxies, client_ip, declared_length};
+pub use failure::{Failure, classify_intake, classify_storage};
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -61,11 +68,42 @@ impl Problem {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        if let Some(secs) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        response.insert_header((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
         response.json(self)
     }
+
+    /// Seconds for `Retry-After`: the `retry_after` extension when set, else 5 s for 429
+    /// and 503.
+    fn retry_after(&self) -> Option<u64> {
+        let status = self.status();
+        let told = self.extensions.get("retry_after").and_then(|v| v.as_u64());
+        match told {
+            Some(secs) => Some(secs.max(1)),
+            None if status == StatusCode::SERVICE_UNAVAILABLE
+                || status == StatusCode::TOO_MANY_REQUESTS =>
+            {
+                Some(5)
+            }
+            None => None,
+        }
+    }
+}
+
+/// Runs synchronous work (diesel, Argon2) on actix's blocking pool inside the request's
+/// span, so log lines written there carry the request id like the handler's own.
+pub async fn block<T, F>(f: F) -> Result<T, actix_web::error::BlockingError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    actix_web::web::block(move || span.in_scope(f)).await
 }
 
 /// The generic text shown for a 500: the details stay in the log.

@@ -30,6 +30,13 @@ pub enum IntakeError {
     IdempotencyKeyReused,
     #[error("not found: {0}")]
     NotFound(String),
+    /// An anonymous client filed too many tickets; nothing was stored.
+    #[error("too many tickets from this client; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// The caller may not do this to that ticket (e.g. add photos without the upload
+    /// token or the reporter's own citizen token).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("routing failed: {0}")]

@@ -8,11 +8,12 @@
 //! The service is synchronous (diesel); async transports call it on a blocking thread.
 
 mod error;
+pub mod ratelimit;
 mod service;
 pub mod validate;
 mod view;
 
 pub use error::{FieldError, IntakeError};
-pub use service::{IdempotencyRequest, IntakeService, IntakeSettings, Receipt};
+pub use service::{IdempotencyRequest, IntakeService, IntakeSettings, Receipt, UploadCredential};
 pub use validate::{IntakeLimits, TicketDraft, Upload, ValidTicket, normalize_phone};
 pub use view::{PublicEvent, PublicTicket, public_ticket};

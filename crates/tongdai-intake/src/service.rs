@@ -1,7 +1,11 @@
 //! Filing a ticket, end to end, in one place.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use rand::Rng;
@@ -20,6 +24,7 @@ use tongdai_storage::{Database, DbConnection, StorageError};
 use uuid::Uuid;
 
 use crate::error::{FieldError, IntakeError};
+use crate::ratelimit::{RateLimiter, client_key, retry_after_secs};
 use crate::validate::{
     IntakeLimits, TicketDraft, ValidPhoto, ValidTicket, validate, validate_photos,
 };
@@ -33,6 +38,20 @@ pub struct IntakeSettings {
     pub attachments_dir: PathBuf,
     /// `https://1022.example.vn`: tracking links are `{base}/tra-cuu/{code}`.
     pub public_base_url: String,
+    /// The key upload tokens are derived from (from the server's signing secret): a
+    /// ticket's token is `HMAC(key, id)`, so a replayed receipt carries the same token and
+    /// nothing secret is stored.
+    pub upload_key: Vec<u8>,
+}
+
+/// Who asks to add photos to a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadCredential {
+    /// The upload token given with the receipt.
+    Token(String),
+    /// The `sub` of a verified citizen token.
+    Citizen(String),
+    Nobody,
 }
 
 /// A client-chosen key that makes a retried request safe.
@@ -50,6 +69,9 @@ pub struct Receipt {
     pub tracking_url: String,
     /// True when this answers a retry of an earlier request (nothing new was stored).
     pub replayed: bool,
+    /// The filer's capability to add photos later (kept by the app, a private link on the
+    /// portal); never shown on public views.
+    pub upload_token: String,
 }
 
 #[derive(Clone)]
@@ -58,7 +80,10 @@ pub struct IntakeService {
     router: Arc<Router>,
     clock: Arc<dyn Clock>,
     settings: Arc<IntakeSettings>,
+    anonymous: Arc<RateLimiter>,
 }
+
+type HmacSha256 = Hmac<Sha256>;
 
 impl IntakeService {
     pub fn new(
@@ -67,12 +92,54 @@ impl IntakeService {
         clock: Arc<dyn Clock>,
         settings: IntakeSettings,
     ) -> Self {
+        let anonymous = Arc::new(RateLimiter::new(
+            settings.limits.anonymous_per_minute,
+            settings.limits.anonymous_burst,
+        ));
         Self {
             db,
             router,
             clock,
             settings: Arc::new(settings),
+            anonymous,
         }
+    }
+
+    /// The upload token of a ticket: 128 bits of `HMAC-SHA256(upload_key, "upload:" id)`.
+    pub fn upload_token(&self, id: TicketId) -> String {
+        let bytes = self.upload_mac(id).finalize().into_bytes();
+        hex::encode(&bytes[..16])
+    }
+
+    fn upload_mac(&self, id: TicketId) -> HmacSha256 {
+        let Ok(mut mac) = HmacSha256::new_from_slice(&self.settings.upload_key) else {
+            unreachable!("HMAC accepts keys of any length")
+        };
+        mac.update(b"upload:");
+        mac.update(id.to_string().as_bytes());
+        mac
+    }
+
+    fn upload_token_matches(&self, id: TicketId, token: &str) -> bool {
+        match hex::decode(token.trim()) {
+            Ok(bytes) if bytes.len() == 16 => {
+                self.upload_mac(id).verify_truncated_left(&bytes).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    /// Takes one ticket from an anonymous client's allowance.
+    fn check_anonymous(&self, client: Option<IpAddr>) -> Result<(), IntakeError> {
+        let Some(ip) = client else { return Ok(()) };
+        self.anonymous
+            .check(client_key(ip), self.clock.now())
+            .map_err(|wait: Duration| {
+                tracing::warn!(client = %ip, "anonymous filing rate limit reached");
+                IntakeError::RateLimited {
+                    retry_after_secs: retry_after_secs(wait),
+                }
+            })
     }
 
     pub fn limits(&self) -> &IntakeLimits {
@@ -114,6 +181,7 @@ impl IntakeService {
 
         // Whole microseconds: what PostgreSQL keeps, so a replayed answer equals the first.
         let now = self.clock.now().trunc_subsecs(6);
+        let anonymous_client = draft.anonymous_client;
         let valid = validate(
             draft,
             &self.settings.limits,
@@ -121,6 +189,7 @@ impl IntakeService {
             local_date(now),
         )
         .map_err(IntakeError::Invalid)?;
+        self.check_anonymous(anonymous_client)?;
         let decision = self.route(&valid, now)?;
         let mut rng = rand::rng();
         let new = new_ticket(&valid, &decision, now, &mut rng)?;
@@ -161,11 +230,13 @@ impl IntakeService {
             "ticket filed"
         );
         let tracking_url = self.tracking_url(&ticket.code);
+        let upload_token = self.upload_token(ticket.id);
         Ok(Receipt {
             ticket,
             decision,
             tracking_url,
             replayed: false,
+            upload_token,
         })
     }
 
@@ -206,11 +277,13 @@ impl IntakeService {
         })?;
         let decision = decision_of(&ticket)?;
         let tracking_url = self.tracking_url(&ticket.code);
+        let upload_token = self.upload_token(ticket.id);
         Ok(Some(Receipt {
             ticket,
             decision,
             tracking_url,
             replayed: true,
+            upload_token,
         }))
     }
 
@@ -288,45 +361,161 @@ impl IntakeService {
             .collect()
     }
 
-    /// Adds photos to an existing ticket (the app's separate upload), in one transaction.
+    /// Adds photos to an existing ticket (the app's separate upload). Allowed with the
+    /// ticket's upload token, or with the citizen token of the reporter who filed it;
+    /// anyone else is refused, since tracking codes are public. The count is checked again
+    /// inside the transaction that stores the rows and the `photos_added` event.
     pub fn add_photos(
         &self,
         code: &TrackingCode,
         uploads: Vec<crate::Upload>,
+        credential: &UploadCredential,
     ) -> Result<Vec<AttachmentRow>, IntakeError> {
         let now = self.clock.now().trunc_subsecs(6);
-        let (ticket, existing) = {
-            let mut conn = self.db.conn()?;
-            let ticket = tickets::find_by_code(&mut conn, code)?
-                .ok_or_else(|| IntakeError::NotFound(code.to_string()))?;
-            let existing = tickets::attachments_of(&mut conn, ticket.id)?.len();
-            (ticket, existing)
-        };
+        let (ticket, existing) = self.authorize_upload(code, credential)?;
         let limits = &self.settings.limits;
-        if existing + uploads.len() > limits.max_photos {
-            return Err(IntakeError::invalid(
+        let too_many = |existing: usize| {
+            IntakeError::invalid(
                 "photos",
                 format!(
                     "Mỗi phản ánh có tối đa {} ảnh (đã có {existing}).",
                     limits.max_photos
                 ),
-            ));
+            )
+        };
+        if existing + uploads.len() > limits.max_photos {
+            return Err(too_many(existing));
         }
         let photos = validate_photos(uploads, limits).map_err(IntakeError::Invalid)?;
         let rows = self.write_photos(ticket.id, &photos, now)?;
+        let event = TicketEvent {
+            kind: EventKind::PhotosAdded,
+            actor: Actor::Citizen,
+            occurred_at: now,
+            visibility: EventVisibility::Public,
+            payload: json!({
+                "count": rows.len(),
+                "attachments": rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+                "detail": format!("Người phản ánh bổ sung {} ảnh", rows.len()),
+            }),
+        };
         let stored = self.db.transaction(|conn| {
-            for row in &rows {
-                tickets::insert_attachment(conn, row)?;
-            }
-            Ok(())
+            tickets::add_attachments(conn, ticket.id, &rows, limits.max_photos, &event)
         });
-        if let Err(e) = stored {
-            for row in &rows {
-                let _ = std::fs::remove_file(self.settings.attachments_dir.join(&row.storage_path));
-            }
-            return Err(e.into());
+        let outcome = match stored {
+            Ok(Ok(())) => return Ok(rows),
+            Ok(Err(existing)) => too_many(existing),
+            Err(e) => e.into(),
+        };
+        for row in &rows {
+            let _ = std::fs::remove_file(self.settings.attachments_dir.join(&row.storage_path));
         }
-        Ok(rows)
+        Err(outcome)
+    }
+
+    /// The ticket and how many photos it has, if `credential` may add photos to it: its
+    /// upload token, or the citizen token it was filed with. Transports call this before
+    /// reading an upload's body, so a stranger's 25 MB are refused unread.
+    pub fn authorize_upload(
+        &self,
+        code: &TrackingCode,
+        credential: &UploadCredential,
+    ) -> Result<(Ticket, usize), IntakeError> {
+        let mut conn = self.db.conn()?;
+        let ticket = tickets::find_by_code(&mut conn, code)?
+            .ok_or_else(|| IntakeError::NotFound(code.to_string()))?;
+        let allowed = match credential {
+            UploadCredential::Token(token) => self.upload_token_matches(ticket.id, token),
+            UploadCredential::Citizen(subject) => {
+                ticket.reporter_subject.as_deref() == Some(subject.as_str())
+            }
+            UploadCredential::Nobody => false,
+        };
+        if !allowed {
+            return Err(IntakeError::Forbidden(
+                "Chỉ người gửi phản ánh (với mã bổ sung ảnh nhận khi gửi, hoặc tài khoản đã \
+                 dùng để gửi) mới thêm được ảnh."
+                    .to_owned(),
+            ));
+        }
+        let existing = tickets::attachments_of(&mut conn, ticket.id)?.len();
+        Ok((ticket, existing))
+    }
+
+    /// Forgets idempotency keys older than `intake.idempotency_retention_hours`.
+    pub fn sweep_idempotency_keys(&self) -> Result<usize, IntakeError> {
+        let hours = i64::from(self.settings.limits.idempotency_retention_hours);
+        let before = self.clock.now() - chrono::Duration::hours(hours);
+        let mut conn = self.db.conn()?;
+        let removed = tickets::sweep_idempotency_keys(&mut conn, before)?;
+        if removed > 0 {
+            tracing::info!(removed, "expired idempotency keys removed");
+        }
+        Ok(removed)
+    }
+
+    /// Removes photo files that no attachment row names and that are older than
+    /// `intake.orphan_photo_grace_minutes` (written before a transaction that never
+    /// committed: a crash, a killed process). Younger files may belong to a filing in
+    /// progress and are kept. Returns how many files were removed.
+    pub fn sweep_orphan_photos(&self) -> Result<usize, IntakeError> {
+        let grace =
+            Duration::from_secs(u64::from(self.settings.limits.orphan_photo_grace_minutes) * 60);
+        let root = &self.settings.attachments_dir;
+        let io = |path: &Path, source| IntakeError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let entries = match std::fs::read_dir(root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(io(root, e)),
+        };
+        let mut conn = self.db.conn()?;
+        let mut removed = 0;
+        for entry in entries {
+            let dir = entry.map_err(|e| io(root, e))?.path();
+            let Some(id) = dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| Uuid::parse_str(n).ok())
+            else {
+                continue;
+            };
+            if !dir.is_dir() {
+                continue;
+            }
+            let known: std::collections::HashSet<String> =
+                tickets::attachments_of(&mut conn, TicketId(id))?
+                    .into_iter()
+                    .map(|row| row.storage_path)
+                    .collect();
+            let mut left = 0;
+            for file in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
+                let path = file.map_err(|e| io(&dir, e))?.path();
+                let relative = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .map(|n| format!("{id}/{n}"));
+                let old_enough = std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age >= grace);
+                let orphan = relative.as_ref().is_none_or(|r| !known.contains(r));
+                if orphan && old_enough && path.is_file() {
+                    std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+                    tracing::warn!(file = %path.display(), "orphan photo removed (no attachment row)");
+                    removed += 1;
+                } else {
+                    left += 1;
+                }
+            }
+            if left == 0 {
+                let _ = std::fs::remove_dir(&dir);
+            }
+        }
+        Ok(removed)
     }
 
     /// The IOC moves a ticket to another agency. The agency's clock restarts or continues

@@ -3,6 +3,7 @@
 //! and the date are passed in.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -25,6 +26,15 @@ pub struct IntakeLimits {
     pub attribute_max_chars: usize,
     pub max_photos: usize,
     pub max_photo_bytes: usize,
+    /// Tickets per minute an anonymous client (one network address) may file through any
+    /// channel, after a burst of `anonymous_burst`; 0 turns the limit off.
+    pub anonymous_per_minute: u32,
+    pub anonymous_burst: u32,
+    /// How long an `Idempotency-Key` (and the portal's form id) replays its first answer.
+    pub idempotency_retention_hours: u32,
+    /// Photo files without an attachment row (a crash between writing them and the
+    /// commit) older than this are removed at start-up.
+    pub orphan_photo_grace_minutes: u32,
 }
 
 impl Default for IntakeLimits {
@@ -37,9 +47,17 @@ impl Default for IntakeLimits {
             attribute_max_chars: 500,
             max_photos: 5,
             max_photo_bytes: 5 * 1024 * 1024,
+            anonymous_per_minute: 6,
+            anonymous_burst: 3,
+            idempotency_retention_hours: 24,
+            orphan_photo_grace_minutes: 60,
         }
     }
 }
+
+/// The shortest title and description accepted (the form's hints say so).
+pub const TITLE_MIN_CHARS: usize = 5;
+pub const DESCRIPTION_MIN_CHARS: usize = 10;
 
 /// A file as uploaded; its type is decided by its content, never by its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +84,10 @@ pub struct TicketDraft {
     pub photos: Vec<Upload>,
     /// The staff user who typed the report in (hotline operator).
     pub submitted_by: Option<Uuid>,
+    /// The network address of a filer who is not identified (no citizen token, no staff
+    /// user, no Open311 API key): such tickets share the anonymous rate limit. `None` for
+    /// identified filers.
+    pub anonymous_client: Option<IpAddr>,
 }
 
 /// A photo whose content was recognised.
@@ -217,7 +239,7 @@ pub fn validate(
         &mut errors,
         "title",
         &title,
-        5,
+        TITLE_MIN_CHARS,
         limits.title_max_chars,
         "tiêu đề",
     );
@@ -226,7 +248,7 @@ pub fn validate(
         &mut errors,
         "description",
         &description,
-        10,
+        DESCRIPTION_MIN_CHARS,
         limits.description_max_chars,
         "nội dung phản ánh",
     );

@@ -9,7 +9,8 @@ use tongdai_domain::{
     Actor, Channel, FixedClock, Jurisdiction, JurisdictionFiles, Priority, Reporter, TicketStatus,
 };
 use tongdai_intake::{
-    IdempotencyRequest, IntakeError, IntakeService, IntakeSettings, TicketDraft, Upload,
+    IdempotencyRequest, IntakeError, IntakeLimits, IntakeService, IntakeSettings, TicketDraft,
+    Upload, UploadCredential,
 };
 use tongdai_routing::{Place, Router};
 use tongdai_storage::testing::{TestDatabase, backends};
@@ -35,6 +36,7 @@ fn router(sla: &str) -> Arc<Router> {
         &[
             include_str!("../../../config/calendar/2025.toml"),
             include_str!("../../../config/calendar/2026.toml"),
+            include_str!("../../../config/calendar/2027.toml"),
         ],
     )
     .unwrap();
@@ -82,14 +84,19 @@ impl Env {
     }
 
     fn service_with(&self, sla: &str) -> IntakeService {
+        self.service_limited(sla, IntakeLimits::default())
+    }
+
+    fn service_limited(&self, sla: &str, limits: IntakeLimits) -> IntakeService {
         IntakeService::new(
             self.db.db.clone(),
             router(sla),
             self.clock.clone(),
             IntakeSettings {
-                limits: Default::default(),
+                limits,
                 attachments_dir: self.files.path().join("attachments"),
                 public_base_url: "https://1022.example.vn".into(),
+                upload_key: b"0123456789abcdef0123456789abcdef".to_vec(),
             },
         )
     }
@@ -126,6 +133,7 @@ fn lamp_report() -> TicketDraft {
             .collect(),
         photos: Vec::new(),
         submitted_by: None,
+        anonymous_client: None,
     }
 }
 
@@ -430,4 +438,272 @@ fn category_questions_are_checked_against_the_category() {
         "{names:?}"
     );
     assert_eq!(env.count(), 0);
+}
+
+fn png(name: &str) -> Upload {
+    Upload {
+        file_name: name.into(),
+        bytes: PNG.to_vec(),
+    }
+}
+
+#[test]
+fn control_and_invisible_characters_never_reach_the_database() {
+    for backend in backends() {
+        let env = Env::new(backend);
+        let mut draft = lamp_report();
+        draft.title = "Đèn\u{0}đường \u{202E}không sáng\u{200B}".into();
+        draft.description = "Dòng 1\u{0}\r\nDòng 2\u{1b}[31m\tcòn lại".into();
+        draft.place.address = Some("Hùng\u{0}Vương".into());
+        draft.reporter.name = Some("Nguyễn\u{0} Thị\u{2066} B".into());
+        draft
+            .attributes
+            .insert("tinh-trang".into(), "khong-sang\u{0}".into());
+        let receipt = env.service().submit(draft, None).unwrap();
+        let stored = tickets::find_by_id(&mut env.db.db.conn().unwrap(), receipt.ticket.id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.title, "Đèn đường không sáng", "{backend}");
+        assert_eq!(stored.description, "Dòng 1\nDòng 2 [31m còn lại");
+        assert_eq!(stored.address.as_deref(), Some("Hùng Vương"));
+        assert_eq!(stored.reporter.name.as_deref(), Some("Nguyễn Thị B"));
+
+        // A title of invisible characters only is an empty title: a field error.
+        let mut blank = lamp_report();
+        blank.title = "\u{200B}\u{200D}\u{3164}\u{0} \u{FEFF}".into();
+        let err = env.service().submit(blank, None).unwrap_err();
+        assert!(
+            matches!(&err, IntakeError::Invalid(f) if f.iter().any(|e| e.field == "title" && e.message == "Vui lòng nhập tiêu đề.")),
+            "{err:?}"
+        );
+    }
+}
+
+#[test]
+fn anonymous_filers_share_one_limit_and_refused_reports_take_nothing() {
+    for backend in backends() {
+        let env = Env::new(backend);
+        let limits = IntakeLimits {
+            anonymous_per_minute: 6,
+            anonymous_burst: 2,
+            ..IntakeLimits::default()
+        };
+        let service = env.service_limited(SLA, limits);
+        let from = |ip: &str| {
+            let mut d = lamp_report();
+            d.anonymous_client = Some(ip.parse().unwrap());
+            d
+        };
+        let mut invalid = from("203.0.113.7");
+        invalid.consent = false;
+        for _ in 0..5 {
+            assert!(matches!(
+                service.submit(invalid.clone(), None),
+                Err(IntakeError::Invalid(_))
+            ));
+        }
+        service.submit(from("203.0.113.7"), None).unwrap();
+        service.submit(from("203.0.113.7"), None).unwrap();
+        let err = service.submit(from("203.0.113.7"), None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                IntakeError::RateLimited {
+                    retry_after_secs: 10
+                }
+            ),
+            "{err:?}"
+        );
+        // Another address, and identified filers, are not affected.
+        service.submit(from("198.51.100.1"), None).unwrap();
+        service.submit(lamp_report(), None).unwrap();
+        // Ten seconds later one more ticket is allowed.
+        env.clock.advance(chrono::Duration::seconds(10));
+        service.submit(from("203.0.113.7"), None).unwrap();
+        assert_eq!(env.count(), 5, "{backend}");
+    }
+}
+
+#[test]
+fn only_the_filer_adds_photos_and_each_addition_is_an_event() {
+    for backend in backends() {
+        let env = Env::new(backend);
+        let service = env.service();
+        let receipt = service.submit(lamp_report(), None).unwrap();
+        let code = receipt.ticket.code.clone();
+        assert_eq!(receipt.upload_token.len(), 32);
+        assert_eq!(
+            receipt.upload_token,
+            service.upload_token(receipt.ticket.id)
+        );
+
+        for stranger in [
+            UploadCredential::Nobody,
+            UploadCredential::Token("00000000000000000000000000000000".into()),
+            UploadCredential::Token("not hex".into()),
+            UploadCredential::Citizen("someone".into()),
+        ] {
+            let err = service
+                .add_photos(&code, vec![png("a.png")], &stranger)
+                .unwrap_err();
+            assert!(matches!(err, IntakeError::Forbidden(_)), "{stranger:?}");
+        }
+
+        env.clock.advance(chrono::Duration::minutes(5));
+        let token = UploadCredential::Token(receipt.upload_token.clone());
+        let rows = service
+            .add_photos(&code, vec![png("a.png"), png("b.png")], &token)
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        let mut conn = env.db.db.conn().unwrap();
+        let ticket = tickets::find_by_id(&mut conn, receipt.ticket.id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            ticket.updated_at,
+            receipt.ticket.created_at + chrono::Duration::minutes(5),
+            "adding photos changes the ticket"
+        );
+        let events = service.history(receipt.ticket.id).unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(last.event.kind.code(), "photos_added");
+        assert_eq!(last.event.payload["count"], 2);
+
+        // The total stays within max_photos (5): 2 + 4 is refused, nothing stored.
+        let four = (0..4).map(|i| png(&format!("{i}.png"))).collect();
+        let err = service.add_photos(&code, four, &token).unwrap_err();
+        assert!(matches!(err, IntakeError::Invalid(_)), "{err:?}");
+        assert_eq!(
+            tickets::attachments_of(&mut conn, receipt.ticket.id)
+                .unwrap()
+                .len(),
+            2,
+            "{backend}"
+        );
+
+        // A ticket filed with a citizen token accepts that citizen's token too.
+        let mut own = lamp_report();
+        own.reporter_subject = Some("citizen-7".into());
+        let mine = service.submit(own, None).unwrap();
+        service
+            .add_photos(
+                &mine.ticket.code,
+                vec![png("c.png")],
+                &UploadCredential::Citizen("citizen-7".into()),
+            )
+            .unwrap();
+    }
+}
+
+#[test]
+fn concurrent_uploads_never_pass_the_photo_limit_together() {
+    for backend in backends() {
+        let env = Env::new(backend);
+        let service = env.service();
+        let receipt = service.submit(lamp_report(), None).unwrap();
+        let token = UploadCredential::Token(receipt.upload_token.clone());
+        // 4 uploads of 2 photos each race for 5 slots: at most two of them can win.
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let service = service.clone();
+                let code = receipt.ticket.code.clone();
+                let token = token.clone();
+                std::thread::spawn(move || {
+                    service.add_photos(&code, vec![png("a.png"), png("b.png")], &token)
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let stored = tickets::attachments_of(&mut env.db.db.conn().unwrap(), receipt.ticket.id)
+            .unwrap()
+            .len();
+        assert!(stored <= 5, "{backend}: {stored} photos stored");
+        let won = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert_eq!(stored, won * 2, "{backend}: {outcomes:?}");
+        assert!(won >= 1, "{backend}: {outcomes:?}");
+        // Every photo on disk has its row: refused uploads left no file behind.
+        let dir = env
+            .files
+            .path()
+            .join("attachments")
+            .join(receipt.ticket.id.to_string());
+        let files = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(files, stored, "{backend}");
+    }
+}
+
+#[test]
+fn orphan_photos_older_than_the_grace_period_are_swept() {
+    for backend in backends() {
+        let env = Env::new(backend);
+        let service = env.service();
+        let mut draft = lamp_report();
+        draft.photos = vec![png("den.png")];
+        let receipt = service.submit(draft, None).unwrap();
+        let root = env.files.path().join("attachments");
+        let ticket_dir = root.join(receipt.ticket.id.to_string());
+        // A crash between writing and committing leaves files nobody knows.
+        let crashed = root.join(Uuid::now_v7().to_string());
+        std::fs::create_dir_all(&crashed).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+        for (dir, name, when) in [
+            (&crashed, "x.png", Some(old)),
+            (&crashed, "y.part", Some(old)),
+            (&ticket_dir, "stray.png", Some(old)),
+            (&ticket_dir, "in-progress.png", None),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, PNG).unwrap();
+            if let Some(when) = when {
+                std::fs::File::options()
+                    .write(true)
+                    .open(&path)
+                    .unwrap()
+                    .set_modified(when)
+                    .unwrap();
+            }
+        }
+        // The stored photo is old too, but it has its row.
+        let rows =
+            tickets::attachments_of(&mut env.db.db.conn().unwrap(), receipt.ticket.id).unwrap();
+        let kept = root.join(&rows[0].storage_path);
+        std::fs::File::options()
+            .write(true)
+            .open(&kept)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+
+        assert_eq!(service.sweep_orphan_photos().unwrap(), 3, "{backend}");
+        assert!(!crashed.exists(), "an emptied folder goes too");
+        assert!(kept.exists());
+        assert!(
+            ticket_dir.join("in-progress.png").exists(),
+            "younger than the grace"
+        );
+        assert!(!ticket_dir.join("stray.png").exists());
+    }
+}
+
+#[test]
+fn idempotency_keys_expire_after_the_retention() {
+    for backend in backends() {
+        let env = Env::new(backend);
+        let service = env.service();
+        let key = || {
+            Some(IdempotencyRequest {
+                scope: "app:anonymous:203.0.113.7".into(),
+                key: "k-1".into(),
+            })
+        };
+        let first = service.submit(lamp_report(), key()).unwrap();
+        env.clock.advance(chrono::Duration::hours(23));
+        assert_eq!(service.sweep_idempotency_keys().unwrap(), 0);
+        assert!(service.submit(lamp_report(), key()).unwrap().replayed);
+        env.clock.advance(chrono::Duration::hours(2));
+        assert_eq!(service.sweep_idempotency_keys().unwrap(), 1, "{backend}");
+        let again = service.submit(lamp_report(), key()).unwrap();
+        assert!(!again.replayed);
+        assert_ne!(again.ticket.code, first.ticket.code);
+    }
 }

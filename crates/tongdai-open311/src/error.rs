@@ -5,6 +5,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use tongdai_http::Failure;
 use tongdai_intake::{FieldError, IntakeError};
 use tongdai_storage::StorageError;
 
@@ -100,35 +101,52 @@ impl Open311Error {
     }
 }
 
+impl Open311Error {
+    /// A failure in the Open311 format, with the status every transport gives it
+    /// ([`tongdai_http::Failure`]).
+    fn from_failure(failure: Failure, description: String) -> Self {
+        match failure {
+            Failure::Unavailable => Open311Error::unavailable(),
+            Failure::Internal => Open311Error::internal(),
+            other => Open311Error::new(other.status(), description),
+        }
+    }
+}
+
 impl From<StorageError> for Open311Error {
     fn from(e: StorageError) -> Self {
-        match e {
-            StorageError::Unavailable(_) => {
-                tracing::error!(error = %e, "database unavailable");
-                Open311Error::unavailable()
-            }
-            StorageError::NotFound(what) => {
-                Open311Error::not_found(format!("Không tìm thấy {what}."))
-            }
-            other => {
-                tracing::error!(error = %other, "open311 storage error");
-                Open311Error::internal()
-            }
+        let failure = tongdai_http::classify_storage(&e);
+        if matches!(failure, Failure::Unavailable | Failure::Internal) {
+            tracing::error!(error = %e, "open311 storage error");
         }
+        let description = match &e {
+            StorageError::NotFound(what) => format!("Không tìm thấy {what}."),
+            StorageError::Conflict(_) => {
+                "Dữ liệu vừa bị thay đổi bởi một yêu cầu khác; vui lòng thử lại.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        Open311Error::from_failure(failure, description)
     }
 }
 
 impl From<IntakeError> for Open311Error {
     fn from(e: IntakeError) -> Self {
+        let failure = tongdai_http::classify_intake(&e);
         match e {
             IntakeError::Invalid(fields) => Open311Error::invalid(&fields),
+            IntakeError::Storage(s) => s.into(),
             IntakeError::NotFound(what) => {
                 Open311Error::not_found(format!("Không tìm thấy {what}."))
             }
-            IntakeError::Storage(s) => s.into(),
+            IntakeError::RateLimited { retry_after_secs } => Open311Error::new(
+                failure.status(),
+                format!("Gửi quá nhiều yêu cầu; vui lòng thử lại sau {retry_after_secs} giây."),
+            ),
+            IntakeError::Forbidden(why) => Open311Error::forbidden(why),
             other => {
                 tracing::error!(error = %other, "open311 intake error");
-                Open311Error::internal()
+                Open311Error::from_failure(failure, String::new())
             }
         }
     }

@@ -71,7 +71,7 @@ fn check_jurisdiction(state: &Open311State, params: &Params) -> Result<(), Open3
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Open311Error> + Send + 'static,
 ) -> Result<T, Open311Error> {
-    web::block(f).await.map_err(|e| {
+    tongdai_http::block(f).await.map_err(|e| {
         tracing::error!(error = %e, "blocking task failed");
         Open311Error::internal()
     })?
@@ -99,15 +99,19 @@ fn requests_list(items: Vec<Node>) -> Node {
     }
 }
 
-pub async fn discovery(req: HttpRequest, state: web::Data<Open311State>) -> HttpResponse {
+pub async fn discovery(
+    req: HttpRequest,
+    state: web::Data<Open311State>,
+    base: web::Data<tongdai_http::PublicBase>,
+) -> HttpResponse {
     let format = match format_of(&req) {
         Ok(f) => f,
         Err(e) => return e.response(Format::Xml),
     };
     let outcome = (|| {
         check_jurisdiction(&state, &query(&req)?)?;
-        let info = req.connection_info();
-        let url = format!("{}://{}/open311/v2", info.scheme(), info.host());
+        // Never from the request's Host or X-Forwarded-* headers: those are the client's.
+        let url = base.url("/open311/v2");
         let tree = Node::Object(vec![
             ("changeset", Node::text(CHANGESET)),
             (
@@ -447,10 +451,9 @@ pub async fn create_request(
                 })?;
 
         let today = local_date(intake.clock().now());
-        if model::find_service(intake.router().jurisdiction(), today, &service_code).is_none() {
-            return Err(unknown_service(&service_code));
-        }
-        let draft = params::draft(&params, &service_code)?;
+        let service = model::find_service(intake.router().jurisdiction(), today, &service_code)
+            .ok_or_else(|| unknown_service(&service_code))?;
+        let draft = params::draft(&params, service)?;
         let key_id = key.id.clone();
         let node = blocking(move || {
             let receipt = intake.submit(draft, None).map_err(|e| match e {

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use tongdai_domain::jurisdiction::Category;
 use tongdai_domain::{Channel, Reporter, vn_offset};
+use tongdai_intake::validate::TITLE_MIN_CHARS;
 use tongdai_intake::{FieldError, TicketDraft};
 use tongdai_routing::Place;
 
@@ -16,10 +18,23 @@ use crate::error::Open311Error;
 pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
+    /// Parses `application/x-www-form-urlencoded` pairs. NUL and the other control
+    /// characters (except tab and line breaks) are refused here, naming the parameter,
+    /// before any value reaches a query: PostgreSQL refuses NUL in text.
     pub fn parse(encoded: &str) -> Result<Params, Open311Error> {
-        serde_urlencoded::from_str::<Vec<(String, String)>>(encoded)
-            .map(Params)
-            .map_err(|e| Open311Error::bad_request(format!("Tham số không đọc được: {e}")))
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(encoded)
+            .map_err(|e| Open311Error::bad_request(format!("Tham số không đọc được: {e}")))?;
+        let forbidden = |t: &str| {
+            t.chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        };
+        if let Some((k, _)) = pairs.iter().find(|(k, v)| forbidden(k) || forbidden(v)) {
+            let shown: String = k.chars().filter(|c| !c.is_control()).take(40).collect();
+            return Err(Open311Error::bad_request(format!(
+                "{shown}: tham số chứa ký tự điều khiển (ví dụ NUL), không được chấp nhận."
+            )));
+        }
+        Ok(Params(pairs))
     }
 
     /// `self` then `later` (a later value of the same name wins in [`Params::get`]).
@@ -101,44 +116,21 @@ pub fn parse_datetime(
     )))
 }
 
-/// A GeoReport request has no title: the first words of the description, at most
-/// `max_chars`, cut at a word boundary.
-pub fn title_from(description: &str, max_chars: usize) -> String {
-    let first_line = description
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default();
-    let mut title = String::new();
-    for word in first_line.split_whitespace() {
-        let extra = if title.is_empty() { 0 } else { 1 } + word.chars().count();
-        if title.chars().count() + extra > max_chars {
-            break;
-        }
-        if !title.is_empty() {
-            title.push(' ');
-        }
-        title.push_str(word);
-    }
-    if title.is_empty() {
-        // One very long word: cut it.
-        title = first_line.chars().take(max_chars).collect();
-    }
-    let title = title.trim_end_matches([',', ';', ':', '-']).to_owned();
-    if title.chars().count() < first_line.chars().count() {
-        let mut t: String = title.chars().take(max_chars.saturating_sub(1)).collect();
-        t.push('…');
-        t
+/// A GeoReport request has no title, and its description is the citizen's own words
+/// (where people write their name and phone), so the public title is the service's name,
+/// lengthened where it is shorter than a title may be.
+pub fn title_for_service(service_name: &str) -> String {
+    if service_name.chars().count() >= TITLE_MIN_CHARS {
+        service_name.to_owned()
     } else {
-        title
+        format!("Phản ánh lĩnh vực {service_name}")
     }
 }
 
-const TITLE_MAX_CHARS: usize = 80;
 const MEDIA_URL_MAX_CHARS: usize = 500;
 
 /// What a `POST requests` carries, checked for shape (the intake checks the rest).
-pub fn draft(params: &Params, service_code: &str) -> Result<TicketDraft, Open311Error> {
+pub fn draft(params: &Params, service: &Category) -> Result<TicketDraft, Open311Error> {
     let mut errors = Vec::new();
     let number = |name: &str, errors: &mut Vec<FieldError>| match params.get(name) {
         None => None,
@@ -193,14 +185,10 @@ pub fn draft(params: &Params, service_code: &str) -> Result<TicketDraft, Open311
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    let title = title_from(
-        params.get("description").unwrap_or_default(),
-        TITLE_MAX_CHARS,
-    );
     Ok(TicketDraft {
         channel: Channel::Open311,
-        category: service_code.to_owned(),
-        title,
+        category: service.code.clone(),
+        title: title_for_service(&service.name),
         description,
         priority: None,
         place: Place {
@@ -221,19 +209,20 @@ pub fn draft(params: &Params, service_code: &str) -> Result<TicketDraft, Open311
         attributes,
         photos: Vec::new(),
         submitted_by: None,
+        // Every Open311 filer is identified by its API key.
+        anonymous_client: None,
     })
 }
 
-/// The intake's field names → the GeoReport parameter the client sent. The title is
-/// derived from the description, so its errors are the description's (and dropped when
-/// the description has its own).
+/// The intake's field names → the GeoReport parameter the client sent. The title is the
+/// service's name, never the client's input, so its errors are not the client's to fix
+/// and are dropped.
 pub fn open311_field_errors(errors: Vec<FieldError>) -> Vec<FieldError> {
-    let description_has_error = errors.iter().any(|e| e.field == "description");
     let mut out = Vec::new();
     for e in errors {
         let field = match e.field.as_str() {
-            "title" if description_has_error => continue,
-            "title" | "description" => "description".to_owned(),
+            "title" => continue,
+            "description" => "description".to_owned(),
             "category" => "service_code".to_owned(),
             "location" => "lat/long, address_string, address_id".to_owned(),
             "location.area_code" => "address_id".to_owned(),
@@ -247,12 +236,7 @@ pub fn open311_field_errors(errors: Vec<FieldError>) -> Vec<FieldError> {
                 None => other.to_owned(),
             },
         };
-        let message = if e.field == "title" {
-            "Nội dung phản ánh quá ngắn để làm tiêu đề (ít nhất 5 ký tự).".to_owned()
-        } else {
-            e.message
-        };
-        out.push(FieldError::new(field, message));
+        out.push(FieldError::new(field, e.message));
     }
     out
 }
@@ -314,18 +298,20 @@ mod tests {
     }
 
     #[test]
-    fn titles_are_the_first_words() {
-        assert_eq!(
-            title_from("Đèn đường không sáng", 80),
-            "Đèn đường không sáng"
-        );
-        assert_eq!(
-            title_from("Đèn đường không sáng, khu phố 3 tối om", 22),
-            "Đèn đường không sáng…"
-        );
-        assert_eq!(title_from("\n\n  Dòng đầu  \nDòng hai", 80), "Dòng đầu");
-        assert_eq!(title_from("", 80), "");
-        assert_eq!(title_from(&"x".repeat(100), 10).chars().count(), 10);
+    fn titles_are_the_service_name_never_the_citizens_words() {
+        assert_eq!(title_for_service("Đèn đường"), "Đèn đường");
+        assert_eq!(title_for_service("Khác"), "Phản ánh lĩnh vực Khác");
+        assert!(title_for_service("Y tế").chars().count() >= TITLE_MIN_CHARS);
+    }
+
+    #[test]
+    fn control_characters_in_parameters_are_refused_naming_the_parameter() {
+        let err = Params::parse("service_code=%00").unwrap_err();
+        assert_eq!(err.status.as_u16(), 400);
+        assert!(err.entries[0].description.starts_with("service_code:"));
+        assert!(Params::parse("a%00b=1").is_err());
+        let ok = Params::parse("description=d%C3%B2ng%201%0D%0Ad%C3%B2ng%202%09x").unwrap();
+        assert_eq!(ok.get("description"), Some("dòng 1\r\ndòng 2\tx"));
     }
 
     #[test]
@@ -353,16 +339,29 @@ mod tests {
             "service_code=cay-xanh&lat=10.53&long=106.4&description=C%C3%A2y+%C4%91%E1%BB%95+ch%E1%BA%AFn+%C4%91%C6%B0%E1%BB%9Dng&first_name=An&last_name=Nguy%E1%BB%85n&email=an%40example.vn&media_url=https%3A%2F%2Fex.vn%2Fa.jpg",
         )
         .unwrap();
-        let d = draft(&p, "cay-xanh").unwrap();
+        let service = Category {
+            code: "cay-xanh".into(),
+            name: "Cây xanh".into(),
+            parent: None,
+            description: None,
+            attributes: Vec::new(),
+            valid_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            valid_to: None,
+            basis: None,
+            confirmed: true,
+        };
+        let d = draft(&p, &service).unwrap();
         assert_eq!(d.channel, Channel::Open311);
-        assert_eq!(d.title, "Cây đổ chắn đường");
+        assert_eq!(d.category, "cay-xanh");
+        // The public title is the service, never the citizen's own words.
+        assert_eq!(d.title, "Cây xanh");
         assert!(d.description.starts_with("Cây đổ chắn đường\n\n"));
         assert!(d.description.ends_with("https://ex.vn/a.jpg"));
         assert_eq!(d.reporter.name.as_deref(), Some("An Nguyễn"));
         assert_eq!(d.place.lat, Some(10.53));
         assert!(d.consent);
         let bad = Params::parse("lat=abc&media_url=javascript:alert(1)").unwrap();
-        let err = draft(&bad, "cay-xanh").unwrap_err();
+        let err = draft(&bad, &service).unwrap_err();
         assert_eq!(err.entries.len(), 2);
     }
 }

@@ -57,7 +57,7 @@ fn main() {
     let data = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let config = Config::from_toml_layers(&format!(
-        "[server]\nbind = \"127.0.0.1:0\"\nworkers = 2\n[database]\nurl = {:?}\npool_size = 16\n[data]\ndir = {:?}\n[jurisdiction]\ndir = {:?}\n[calendar]\ndir = {:?}\n[log]\nfilter = \"warn\"\n",
+        "[server]\nbind = \"127.0.0.1:0\"\nworkers = 2\n[database]\nurl = {:?}\npool_size = 16\n[data]\ndir = {:?}\n[jurisdiction]\ndir = {:?}\n[calendar]\ndir = {:?}\n[log]\nfilter = \"warn\"\n[intake]\nanonymous_per_minute = 0\n",
         db.url,
         data.path().display().to_string(),
         root.join("config/jurisdiction").display().to_string(),

@@ -90,6 +90,9 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
              until then deadlines in {year} skip weekends only"
         );
     }
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     let jwt_secret = secrets::jwt_secret(&config)?;
     let router = Arc::new(router);
     let intake = IntakeService::new(
@@ -100,8 +103,20 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
             limits: config.intake.clone(),
             attachments_dir: config.data.dir.join("attachments"),
             public_base_url: config.server.public_base_url.clone(),
+            upload_key: jwt_secret.expose_secret().as_bytes().to_vec(),
         },
     );
+    // Left-overs of a crash: photo files whose transaction never committed, and
+    // idempotency keys past their retention.
+    let removed = intake
+        .sweep_orphan_photos()
+        .map_err(|e| Error::Internal(format!("sweeping orphan photos: {e}")))?;
+    if removed > 0 {
+        tracing::warn!(removed, "orphan photo files removed at start-up");
+    }
+    intake
+        .sweep_idempotency_keys()
+        .map_err(|e| Error::Internal(format!("sweeping idempotency keys: {e}")))?;
     Ok(AppState {
         db,
         clock,
@@ -127,6 +142,23 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest, limit: usize) -> actix_
         other => Error::InvalidJson(format!("Không đọc được dữ liệu JSON: {other}")),
     };
     error.into()
+}
+
+/// Sweeps expired idempotency keys every hour while the server runs.
+fn spawn_sweeper(intake: IntakeService) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let service = intake.clone();
+            match tongdai_http::block(move || service.sweep_idempotency_keys()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "sweeping idempotency keys failed"),
+                Err(e) => tracing::warn!(error = %e, "sweeping idempotency keys failed"),
+            }
+        }
+    });
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -176,9 +208,19 @@ impl Application {
         let secret = state.jwt_secret.expose_secret().as_bytes().to_vec();
         let web_state = web::Data::new(WebState::new(state.config.web.clone(), &secret));
         let api_state = web::Data::new(
-            ApiState::new(state.config.api.clone(), &secret)
-                .map_err(|e| Error::Config(format!("api: {e}")))?,
+            ApiState::new(
+                state.config.api.clone(),
+                state.config.login.clone(),
+                &secret,
+            )
+            .map_err(|e| Error::Config(format!("api: {e}")))?,
         );
+        let public_base = web::Data::new(tongdai_http::PublicBase::new(
+            &state.config.server.public_base_url,
+        ));
+        let trusted_proxies = web::Data::new(state.config.trusted_proxies());
+        let body_timeouts = web::Data::new(state.config.body_timeouts());
+        let header_timeout = Duration::from_secs(state.config.server.header_timeout_seconds);
         let open311_state = web::Data::new(Open311State::new(
             state.config.open311.clone(),
             state
@@ -189,11 +231,17 @@ impl Application {
                 .clone(),
         ));
         let intake = web::Data::new(state.intake.clone());
+        spawn_sweeper(state.intake.clone());
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(tongdai_http::body_timeout::middleware))
+                .wrap(from_fn(tongdai_http::plain_errors::middleware))
                 .wrap(Compress::default())
                 .wrap(from_fn(request_id::middleware))
+                .app_data(public_base.clone())
+                .app_data(trusted_proxies.clone())
+                .app_data(body_timeouts.clone())
                 .app_data(data.clone())
                 .app_data(intake.clone())
                 .app_data(web_state.clone())
@@ -207,7 +255,7 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(shutdown)
-        .client_request_timeout(Duration::from_secs(30));
+        .client_request_timeout(header_timeout);
         if workers > 0 {
             server = server.workers(workers);
         }

@@ -3,7 +3,7 @@
 //! environment variables, then `DATABASE_URL`. A bad value stops start-up with an error
 //! that names the key.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use tongdai_api::ApiConfig;
+use tongdai_api::{ApiConfig, LoginConfig};
 use tongdai_calendar::CalendarSettings;
 use tongdai_intake::IntakeLimits;
 use tongdai_open311::Open311Config;
@@ -33,6 +33,7 @@ pub struct Config {
     pub jurisdiction: JurisdictionConfig,
     pub calendar: CalendarConfig,
     pub auth: AuthConfig,
+    pub login: LoginConfig,
     pub intake: IntakeLimits,
     pub web: WebConfig,
     pub api: ApiConfig,
@@ -47,7 +48,19 @@ pub struct ServerConfig {
     pub public_base_url: String,
     pub json_body_limit_bytes: usize,
     pub shutdown_timeout_seconds: u64,
+    /// Reverse proxies whose X-Forwarded-For is believed (IP addresses).
+    #[serde(default)]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// A request body with no new byte for this long is answered 408 and closed.
+    pub body_idle_timeout_seconds: u64,
+    /// … and one not complete after this long.
+    pub body_total_timeout_seconds: u64,
+    /// Request headers must arrive within this long.
+    pub header_timeout_seconds: u64,
 }
+
+/// What `server.public_base_url` is when nobody set it.
+pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:8080";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -184,6 +197,20 @@ impl Config {
         if let Err(e) = DatabaseUrl::parse(&self.database.url) {
             return bad("database.url", e.to_string());
         }
+        if self.server.body_idle_timeout_seconds == 0
+            || self.server.body_total_timeout_seconds < self.server.body_idle_timeout_seconds
+        {
+            return bad(
+                "server.body_idle_timeout_seconds",
+                "must be at least 1 and at most server.body_total_timeout_seconds".into(),
+            );
+        }
+        if self.server.header_timeout_seconds == 0 {
+            return bad("server.header_timeout_seconds", "must be at least 1".into());
+        }
+        if let Err(e) = self.login.validate() {
+            return bad("login", e);
+        }
         if self.database.pool_size == 0 {
             return bad("database.pool_size", "must be at least 1".into());
         }
@@ -200,6 +227,54 @@ impl Config {
             .bind
             .parse()
             .map_err(|e| Error::Config(format!("server.bind: {e}")))
+    }
+
+    /// Things that start but are probably wrong: logged as warnings at start-up.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.server.public_base_url == DEFAULT_PUBLIC_BASE_URL
+            && self.server.bind != "127.0.0.1:8080"
+        {
+            warnings.push(format!(
+                "server.public_base_url is the default {DEFAULT_PUBLIC_BASE_URL} but the server \
+                 listens on {}: links sent to citizens (receipts, tracking pages, Open311) will \
+                 point at the wrong address; set server.public_base_url",
+                self.server.bind
+            ));
+        }
+        let web = &self.web;
+        if web.submissions_per_minute.is_some() || web.submission_burst.is_some() {
+            warnings.push(
+                "web.submissions_per_minute and web.submission_burst are deprecated and ignored: \
+                 the limit of anonymous tickets is intake.anonymous_per_minute and \
+                 intake.anonymous_burst, for every channel"
+                    .into(),
+            );
+        }
+        if web.trust_x_forwarded_for.is_some() {
+            warnings.push(
+                "web.trust_x_forwarded_for is deprecated: list the proxies in \
+                 server.trusted_proxies instead"
+                    .into(),
+            );
+        }
+        warnings
+    }
+
+    /// Whose X-Forwarded-For is believed.
+    pub fn trusted_proxies(&self) -> tongdai_http::TrustedProxies {
+        if self.web.trust_x_forwarded_for == Some(true) && self.server.trusted_proxies.is_empty() {
+            tongdai_http::TrustedProxies::everyone()
+        } else {
+            tongdai_http::TrustedProxies::new(self.server.trusted_proxies.clone())
+        }
+    }
+
+    pub fn body_timeouts(&self) -> tongdai_http::body_timeout::BodyTimeouts {
+        tongdai_http::body_timeout::BodyTimeouts {
+            idle: Duration::from_secs(self.server.body_idle_timeout_seconds),
+            total: Duration::from_secs(self.server.body_total_timeout_seconds),
+        }
     }
 
     pub fn pool_settings(&self) -> PoolSettings {
@@ -330,6 +405,32 @@ mod tests {
             assert!(missing.is_err());
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_default_public_base_url_with_another_bind_is_a_warning() {
+        let config = Config::from_toml_layers("").unwrap();
+        assert!(config.warnings().is_empty(), "{:?}", config.warnings());
+        let moved = Config::from_toml_layers("[server]\nbind = \"0.0.0.0:80\"").unwrap();
+        assert!(moved.warnings()[0].contains("server.public_base_url"));
+        let set = Config::from_toml_layers(
+            "[server]\nbind = \"0.0.0.0:80\"\npublic_base_url = \"https://1022.longan.gov.vn\"",
+        )
+        .unwrap();
+        assert!(set.warnings().is_empty());
+    }
+
+    #[test]
+    fn old_portal_rate_limit_keys_still_start_with_a_warning() {
+        let config = Config::from_toml_layers(
+            "[web]\nsubmissions_per_minute = 6\ntrust_x_forwarded_for = true",
+        )
+        .unwrap();
+        assert_eq!(config.warnings().len(), 2, "{:?}", config.warnings());
+        let peer: IpAddr = "10.1.2.3".parse().unwrap();
+        assert!(config.trusted_proxies().trusts(peer));
+        let default = Config::from_toml_layers("").unwrap();
+        assert!(!default.trusted_proxies().trusts(peer));
     }
 
     #[test]

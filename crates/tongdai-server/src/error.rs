@@ -72,8 +72,11 @@ impl Error {
             status,
         };
         match self {
-            Error::NotFound(_) | Error::Storage(StorageError::NotFound(_)) => {
-                k("not-found", "Không tìm thấy", StatusCode::NOT_FOUND)
+            Error::NotFound(_) => k("not-found", "Không tìm thấy", StatusCode::NOT_FOUND),
+            Error::Storage(e) => {
+                let failure = tongdai_http::classify_storage(e);
+                let (slug, title) = failure.slug_and_title();
+                k(slug, title, failure.status())
             }
             Error::BadRequest(_) | Error::Domain(_) => k(
                 "bad-request",
@@ -95,26 +98,12 @@ impl Error {
                 "Dữ liệu gửi lên quá lớn",
                 StatusCode::PAYLOAD_TOO_LARGE,
             ),
-            Error::Storage(StorageError::Conflict(_)) => k(
-                "conflict",
-                "Dữ liệu đã bị thay đổi, vui lòng thử lại",
-                StatusCode::CONFLICT,
-            ),
-            Error::Storage(StorageError::Unavailable(_) | StorageError::Connect { .. }) => k(
-                "service-unavailable",
-                "Hệ thống tạm thời không phục vụ được, vui lòng thử lại sau",
-                StatusCode::SERVICE_UNAVAILABLE,
-            ),
             Error::NotReady(_) => k(
                 "not-ready",
                 "Hệ thống chưa sẵn sàng",
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
-            Error::Config(_)
-            | Error::Io { .. }
-            | Error::Calendar { .. }
-            | Error::Storage(_)
-            | Error::Internal(_) => k(
+            Error::Config(_) | Error::Io { .. } | Error::Calendar { .. } | Error::Internal(_) => k(
                 "internal",
                 "Lỗi hệ thống",
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -130,7 +119,17 @@ impl Error {
                 Error::NotReady(detail) => detail.clone(),
                 _ => "Cơ sở dữ liệu tạm thời không truy cập được.".to_owned(),
             },
-            _ => self.to_string(),
+            _ => match self {
+                Error::PayloadTooLarge { limit } => format!(
+                    "Dữ liệu gửi lên dài hơn giới hạn {limit} byte ({} KB).",
+                    limit.div_ceil(1024)
+                ),
+                Error::Storage(StorageError::NotFound(what)) => format!("Không tìm thấy {what}."),
+                Error::Storage(StorageError::Conflict(_)) => {
+                    "Dữ liệu vừa bị thay đổi bởi một yêu cầu khác; vui lòng thử lại.".to_owned()
+                }
+                other => other.to_string(),
+            },
         }
     }
 }

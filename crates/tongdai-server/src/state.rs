@@ -44,7 +44,7 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> StorageResult<T> + Send + 'static,
     {
         let db = self.db.clone();
-        let result = actix_web::web::block(move || {
+        let result = tongdai_http::block(move || {
             let mut conn = db.conn()?;
             work(&mut conn)
         })

@@ -37,3 +37,20 @@ pub enum StorageError {
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
+
+impl StorageError {
+    /// The database cannot be reached right now (pool exhausted, server down, connection
+    /// lost mid-query): the client may retry later.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        matches!(
+            self,
+            StorageError::Unavailable(_)
+                | StorageError::Connect { .. }
+                | StorageError::Query(Diesel::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection,
+                    _
+                ))
+        )
+    }
+}

@@ -451,6 +451,18 @@ pub fn find_idempotency(
         .optional()?)
 }
 
+/// Forgets idempotency keys claimed before `before` (a retry comes within minutes; keys
+/// kept for ever would only grow the table). Returns how many were removed.
+pub fn sweep_idempotency_keys(
+    conn: &mut DbConnection,
+    before: DateTime<Utc>,
+) -> StorageResult<usize> {
+    Ok(diesel::delete(
+        idempotency_keys::table.filter(idempotency_keys::created_at.lt(naive(before))),
+    )
+    .execute(conn)?)
+}
+
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = attachments)]
 pub struct AttachmentRow {
@@ -463,6 +475,34 @@ pub struct AttachmentRow {
     pub storage_path: String,
     pub visibility: String,
     pub created_at: NaiveDateTime,
+}
+
+/// Adds photos to a stored ticket with the event that says so, in one transaction that
+/// first locks the ticket ([`touch`]) and then counts its photos, so two concurrent
+/// uploads can never together pass `max_photos`. `Err(TooMany { existing })` stores nothing.
+pub fn add_attachments(
+    conn: &mut DbConnection,
+    id: TicketId,
+    rows: &[AttachmentRow],
+    max_photos: usize,
+    event: &TicketEvent,
+) -> StorageResult<Result<(), usize>> {
+    conn.transaction(|conn| {
+        touch(conn, id, event.occurred_at)?;
+        let existing: i64 = attachments::table
+            .filter(attachments::ticket_id.eq(id.to_string()))
+            .count()
+            .get_result(conn)?;
+        let existing = usize::try_from(existing).unwrap_or(usize::MAX);
+        if existing.saturating_add(rows.len()) > max_photos {
+            return Ok(Err(existing));
+        }
+        for row in rows {
+            insert_attachment(conn, row)?;
+        }
+        append_event(conn, id, event)?;
+        Ok(Ok(()))
+    })
 }
 
 pub fn insert_attachment(conn: &mut DbConnection, row: &AttachmentRow) -> StorageResult<()> {
@@ -568,14 +608,38 @@ fn insert_event(
     Ok(())
 }
 
-/// Appends one event at the end of a ticket's history. The `(ticket_id, seq)` unique key
-/// turns a concurrent append into a conflict instead of a silent reorder.
+/// Marks a ticket as changed at `at` (never moving `updated_at` back). Inside a transaction
+/// this also takes the ticket's row lock (PostgreSQL) or the write lock (SQLite), so the
+/// reads that follow it in that transaction cannot race another writer of the same ticket.
+pub fn touch(conn: &mut DbConnection, id: TicketId, at: DateTime<Utc>) -> StorageResult<()> {
+    let ticket_id = id.to_string();
+    // A no-op write takes the lock whatever the stored instant is.
+    let locked = diesel::update(tickets::table.find(&ticket_id))
+        .set(tickets::updated_at.eq(tickets::updated_at))
+        .execute(conn)?;
+    if locked == 0 {
+        return Err(StorageError::NotFound(format!("ticket {id}")));
+    }
+    diesel::update(
+        tickets::table
+            .find(&ticket_id)
+            .filter(tickets::updated_at.lt(naive(at))),
+    )
+    .set(tickets::updated_at.eq(naive(at)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Appends one event at the end of a ticket's history and moves the ticket's `updated_at`
+/// to the event's instant (optimistic checks compare it). The `(ticket_id, seq)` unique
+/// key turns a concurrent append into a conflict instead of a silent reorder.
 pub fn append_event(
     conn: &mut DbConnection,
     id: TicketId,
     event: &TicketEvent,
 ) -> StorageResult<i32> {
     conn.transaction(|conn| {
+        touch(conn, id, event.occurred_at)?;
         let ticket_id = id.to_string();
         let last: Option<i32> = ticket_events::table
             .filter(ticket_events::ticket_id.eq(&ticket_id))

@@ -61,8 +61,8 @@ impl WebError {
             WebError::TooManyRequests(wait) => (
                 "Bạn đã gửi quá nhiều lần",
                 format!(
-                    "Để chống thư rác, mỗi máy chỉ gửi được một số phản ánh trong một phút. \
-                     Vui lòng thử lại sau khoảng {} giây.",
+                    "Để chống thư rác, mỗi địa chỉ mạng chỉ gửi được một số phản ánh trong \
+                     một phút. Vui lòng thử lại sau khoảng {} giây.",
                     retry_after_secs(*wait)
                 ),
                 FORM,

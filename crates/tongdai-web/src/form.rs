@@ -143,6 +143,8 @@ impl FormInput {
             attributes,
             photos,
             submitted_by: None,
+            // The portal is anonymous: the handler sets the client's address.
+            anonymous_client: None,
         }
     }
 }

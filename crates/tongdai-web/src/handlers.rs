@@ -1,8 +1,6 @@
 //! The portal's handlers: thin. They read the request, call the intake service on a
 //! blocking thread, and render a page.
 
-use std::time::Instant;
-
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -19,7 +17,6 @@ use crate::error::WebError;
 use crate::form::{FormErrors, FormInput};
 use crate::multipart::{ReadError, ReadLimits, Received, limited, read_form};
 use crate::pages::{FormContext, FormPage, LookupPage, ReceiptPage, TicketPage, When};
-use crate::ratelimit::client_ip;
 use crate::response::html;
 
 const IDEMPOTENCY_SCOPE: &str = "web-form";
@@ -45,11 +42,10 @@ fn csrf_nonce(req: &HttpRequest) -> (String, bool) {
 }
 
 fn set_csrf_cookie(response: &mut HttpResponse, req: &HttpRequest, nonce: &str) {
-    let secure = if req.connection_info().scheme() == "https" {
-        "; Secure"
-    } else {
-        ""
-    };
+    let https = req
+        .app_data::<web::Data<tongdai_http::PublicBase>>()
+        .is_some_and(|base| base.is_https());
+    let secure = if https { "; Secure" } else { "" };
     let cookie = format!("{COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict{secure}");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -121,18 +117,7 @@ pub async fn submit(
     intake: web::Data<IntakeService>,
     state: web::Data<WebState>,
 ) -> Result<HttpResponse, WebError> {
-    let peer = req.peer_addr().map(|a| a.ip());
-    let forwarded = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok());
-    let client = client_ip(peer, forwarded, state.config.trust_x_forwarded_for);
-    if let Some(ip) = client {
-        state.limiter.check(ip, Instant::now()).map_err(|wait| {
-            tracing::warn!(client = %ip, "portal submission rate limit reached");
-            WebError::TooManyRequests(wait)
-        })?;
-    }
+    let client = tongdai_http::client_ip(&req);
 
     let limits = intake.limits();
     let read_limits = ReadLimits::for_photos(limits.max_photos, limits.max_photo_bytes);
@@ -171,13 +156,14 @@ pub async fn submit(
     }
 
     let photos_sent = !photos.is_empty();
-    let draft = input.to_draft(photos);
+    let mut draft = input.to_draft(photos);
+    draft.anonymous_client = client;
     let idempotency = valid_form_id(&input.form_id).then(|| IdempotencyRequest {
         scope: IDEMPOTENCY_SCOPE.to_owned(),
         key: input.form_id.clone(),
     });
     let service = intake.clone();
-    let outcome = web::block(move || service.submit(draft, idempotency)).await?;
+    let outcome = tongdai_http::block(move || service.submit(draft, idempotency)).await?;
     match outcome {
         Ok(receipt) => Ok(receipt_page(&receipt)),
         Err(IntakeError::Invalid(fields)) => {
@@ -207,6 +193,9 @@ pub async fn submit(
                 StatusCode::CONFLICT,
             ))
         }
+        Err(IntakeError::RateLimited { retry_after_secs }) => Err(WebError::TooManyRequests(
+            std::time::Duration::from_secs(retry_after_secs),
+        )),
         Err(other) => Err(other.into()),
     }
 }

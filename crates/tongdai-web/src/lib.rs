@@ -5,8 +5,8 @@
 //! [`tongdai_intake::IntakeService`]; this crate only speaks HTML and multipart.
 //!
 //! Submissions are protected by a signed CSRF token bound to a cookie ([`csrf`]), a
-//! honeypot field (a filled one gets a decoy receipt and stores nothing) and a per-client
-//! rate limit ([`ratelimit`]).
+//! honeypot field (a filled one gets a decoy receipt and stores nothing) and the intake's
+//! per-address limit of anonymous tickets (`[intake] anonymous_per_minute`).
 
 pub mod csrf;
 mod error;
@@ -15,10 +15,7 @@ pub mod format;
 mod handlers;
 pub mod multipart;
 mod pages;
-pub mod ratelimit;
 mod response;
-
-use std::sync::Arc;
 
 use actix_web::web;
 use serde::{Deserialize, Serialize};
@@ -27,25 +24,16 @@ pub use error::WebError;
 pub use response::CONTENT_SECURITY_POLICY;
 
 /// `[web]` in the configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebConfig {
-    /// Form submissions allowed per client IP and minute (0: no limit).
-    pub submissions_per_minute: u32,
-    /// Submissions a client may make in a burst before the per-minute rate applies.
-    pub submission_burst: u32,
-    /// Take the client IP from X-Forwarded-For (only behind a trusted reverse proxy).
-    pub trust_x_forwarded_for: bool,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        Self {
-            submissions_per_minute: 6,
-            submission_burst: 3,
-            trust_x_forwarded_for: false,
-        }
-    }
+    /// Deprecated: the limit is `intake.anonymous_per_minute`, shared by every anonymous
+    /// channel. Still read so old configuration files keep starting (with a warning).
+    pub submissions_per_minute: Option<u32>,
+    /// Deprecated: `intake.anonymous_burst`.
+    pub submission_burst: Option<u32>,
+    /// Deprecated: `server.trusted_proxies`. `true` believes X-Forwarded-For from every peer.
+    pub trust_x_forwarded_for: Option<bool>,
 }
 
 /// What the portal's handlers share (registered as `web::Data<WebState>`).
@@ -54,20 +42,14 @@ pub struct WebState {
     pub config: WebConfig,
     csrf_key: Vec<u8>,
     csrf: csrf::CsrfKey,
-    limiter: Arc<ratelimit::RateLimiter>,
 }
 
 impl WebState {
     /// `secret` is the server's signing secret; the portal derives its CSRF key from it.
     pub fn new(config: WebConfig, secret: &[u8]) -> Self {
-        let limiter = Arc::new(ratelimit::RateLimiter::new(
-            config.submissions_per_minute,
-            config.submission_burst,
-        ));
         Self {
             csrf: csrf::CsrfKey::derive(secret),
             csrf_key: secret.to_vec(),
-            limiter,
             config,
         }
     }

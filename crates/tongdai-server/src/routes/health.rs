@@ -20,7 +20,7 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let today = state.today();
     let db = state.db.clone();
-    let (ping, pending) = web::block(move || (db.ping(), db.pending_migrations()))
+    let (ping, pending) = tongdai_http::block(move || (db.ping(), db.pending_migrations()))
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
     if let Err(e) = ping {
