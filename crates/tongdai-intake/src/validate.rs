@@ -14,6 +14,11 @@ use uuid::Uuid;
 
 use crate::error::FieldError;
 
+/// The shortest title accepted, in characters (after normalisation).
+pub const TITLE_MIN_CHARS: usize = 5;
+/// The shortest description accepted, in characters (after normalisation).
+pub const DESCRIPTION_MIN_CHARS: usize = 10;
+
 /// Size limits of one report; `[intake]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -217,7 +222,7 @@ pub fn validate(
         &mut errors,
         "title",
         &title,
-        5,
+        TITLE_MIN_CHARS,
         limits.title_max_chars,
         "tiêu đề",
     );
@@ -226,7 +231,7 @@ pub fn validate(
         &mut errors,
         "description",
         &description,
-        10,
+        DESCRIPTION_MIN_CHARS,
         limits.description_max_chars,
         "nội dung phản ánh",
     );
