@@ -34,6 +34,11 @@ impl RateLimiter {
         }
     }
 
+    /// False when the limit is turned off.
+    pub fn enabled(&self) -> bool {
+        self.per_second > 0.0
+    }
+
     /// Takes one submission from `client`'s bucket, or says how long to wait.
     pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
         if self.per_second <= 0.0 {
@@ -150,6 +155,8 @@ mod tests {
     #[test]
     fn zero_per_minute_turns_the_limit_off() {
         let limiter = RateLimiter::new(0, 1);
+        assert!(!limiter.enabled());
+        assert!(RateLimiter::new(1, 1).enabled());
         let t0 = Instant::now();
         for _ in 0..100 {
             assert_eq!(limiter.check(ip("203.0.113.7"), t0), Ok(()));
