@@ -1071,6 +1071,69 @@ impl Driver {
         let data = self.get("/screenshot").await;
         std::fs::write(path, base64_decode(data.as_str().unwrap())).unwrap();
     }
+
+    /// The whole page, not only the viewport (Chrome's DevTools through chromedriver).
+    async fn full_screenshot(&self, path: &Path) {
+        let metrics = self
+            .post(
+                "/goog/cdp/execute",
+                json!({"cmd": "Page.getLayoutMetrics", "params": {}}),
+            )
+            .await;
+        let size = &metrics["cssContentSize"];
+        let data = self
+            .post(
+                "/goog/cdp/execute",
+                json!({"cmd": "Page.captureScreenshot", "params": {
+                    "captureBeyondViewport": true,
+                    "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+                }}),
+            )
+            .await;
+        std::fs::write(path, base64_decode(data["data"].as_str().unwrap())).unwrap();
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({"width": width, "height": height}))
+            .await;
+    }
+
+    async fn execute(&self, script: &str) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": []}))
+            .await
+    }
+
+    async fn execute_async(&self, script: &str) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": []}))
+            .await
+    }
+
+    async fn delete_cookies(&self) {
+        self.call(reqwest::Method::DELETE, &self.path("/cookie"), Value::Null)
+            .await;
+    }
+
+    /// Runs axe-core on the page: its violations, one line each, and how many rules passed.
+    async fn axe(&self, axe_js: &str) -> (Vec<String>, u64) {
+        self.execute(axe_js).await;
+        let found = self
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document)
+                   .then(r => done({passes: r.passes.length, violations: r.violations.map(v =>
+                     v.id + ' (' + v.impact + '): ' + v.help + ' at ' +
+                     v.nodes.map(n => n.target.join(' ')).join(', '))}))
+                   .catch(e => done({passes: 0, violations: ['axe failed: ' + e]}));",
+            )
+            .await;
+        let violations = found["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        (violations, found["passes"].as_u64().unwrap())
+    }
 }
 
 impl Drop for Driver {
@@ -1130,6 +1193,171 @@ fn browser_available() -> bool {
         );
     }
     present
+}
+
+/// axe-core's `axe.min.js`, installed by `.ci/install-axe` (pinned version from npm) into
+/// `target/axe-core`; `None` (the test is skipped) when it cannot be had, which is an error
+/// when `TONGDAI_REQUIRE_BROWSER=1`.
+fn axe_source() -> Option<String> {
+    let root = crate::helpers::repo_root();
+    let dir = root.join("target/axe-core");
+    let installed = Command::new("bash")
+        .arg(root.join(".ci/install-axe"))
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let file = dir.join("node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&file) {
+        Ok(source) if installed => Some(source),
+        _ => {
+            assert!(
+                std::env::var("TONGDAI_REQUIRE_BROWSER").as_deref() != Ok("1"),
+                "TONGDAI_REQUIRE_BROWSER=1 but axe-core could not be installed: run .ci/install-axe"
+            );
+            eprintln!("note: accessibility test skipped (axe-core missing; run .ci/install-axe)");
+            None
+        }
+    }
+}
+
+/// Fills the form as a citizen would (no photo).
+async fn fill_report(browser: &Driver) {
+    browser
+        .click(&format!("#f-category option[value=\"{CATEGORY}\"]"))
+        .await;
+    browser
+        .click("#f-attr-giao-thong_o-ga-muc-nguy-hiem option[value=\"co\"]")
+        .await;
+    browser
+        .click(&format!("#f-area option[value=\"{COMMUNE}\"]"))
+        .await;
+    browser.type_into("#f-title", TITLE).await;
+    browser
+        .type_into(
+            "#f-description",
+            "Ổ gà sâu khoảng 20 cm giữa làn xe máy, đã có người té ngã.",
+        )
+        .await;
+    browser.type_into("#f-phone", PHONE).await;
+    browser.click("#f-consent").await;
+}
+
+/// Every page of the portal, on a phone and on a desk: axe-core finds no violation, nothing
+/// is wider than the screen. With `TONGDAI_SCREENSHOTS=<folder>`, a full-page PNG of each.
+#[tokio::test]
+async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
+    if !browser_available() {
+        return;
+    }
+    let Some(axe_js) = axe_source() else {
+        return;
+    };
+    let shots = std::env::var_os("TONGDAI_SCREENSHOTS").map(std::path::PathBuf::from);
+    let mut violations = Vec::new();
+    let mut checked = 0;
+    let mut rules_passed = 0;
+    for (device, width, height) in [("phone", 390, 844), ("desk", 1366, 768)] {
+        // One report gets through, the next one meets the rate limit.
+        let app = spawn_app_with(tongdai_storage::Backend::Sqlite, |config| {
+            config.web.submission_burst = 1;
+            config.web.submissions_per_minute = 1;
+        })
+        .await;
+        let browser = Driver::start().await;
+        browser.resize(width, height).await;
+        let mut check = async |page: &str, expect: &str| {
+            let source = browser.get("/source").await;
+            assert!(
+                source.as_str().unwrap().contains(expect),
+                "{device} {page}: the page shows {expect}"
+            );
+            let (found, passed) = browser.axe(&axe_js).await;
+            assert!(
+                passed >= 10,
+                "{device} {page}: axe-core ran only {passed} rules"
+            );
+            violations.extend(found.into_iter().map(|v| format!("{device} {page}: {v}")));
+            rules_passed += passed;
+            let overflow = browser
+                .execute("return document.documentElement.scrollWidth - window.innerWidth;")
+                .await;
+            assert!(
+                overflow.as_i64().unwrap() <= 0,
+                "{device} {page}: the page is wider than the window by {overflow} px"
+            );
+            if let Some(dir) = &shots {
+                std::fs::create_dir_all(dir).unwrap();
+                browser
+                    .full_screenshot(&dir.join(format!("{device}-{page}.png")))
+                    .await;
+            }
+            checked += 1;
+        };
+
+        browser.goto(&app.url("/")).await;
+        check("form", "Gửi phản ánh, kiến nghị").await;
+        browser.click("button[type=submit]").await;
+        browser.find("#form-errors").await;
+        check("form-errors", "Vui lòng sửa các mục sau").await;
+
+        fill_report(&browser).await;
+        browser.click("button[type=submit]").await;
+        browser.find("#tracking-code").await;
+        check("receipt", "Đã gửi phản ánh").await;
+        browser.click("a.button.primary").await;
+        browser.find("#status").await;
+        check("tracking", "Quá trình xử lý").await;
+
+        browser.goto(&app.url("/tra-cuu")).await;
+        check("lookup", "Mã tra cứu").await;
+        browser.goto(&app.url("/tra-cuu?ma=1022-0000")).await;
+        check("lookup-not-found", "Không tìm thấy phản ánh").await;
+        browser.goto(&app.url("/trang-khong-co")).await;
+        check("404", "Không tìm thấy trang").await;
+
+        // Over the limit: the form comes back filled in, saying the photo must be chosen
+        // again.
+        browser.goto(&app.url("/")).await;
+        fill_report(&browser).await;
+        let photo = app.data_dir.path().join("o-ga.png");
+        std::fs::write(&photo, PNG).unwrap();
+        browser
+            .type_into("#f-photos", &photo.display().to_string())
+            .await;
+        browser.click("button[type=submit]").await;
+        let summary = browser.text("#form-errors").await;
+        assert!(
+            summary.contains("Các ảnh bạn đã chọn chưa được gửi"),
+            "{summary}"
+        );
+        check("429", "quá nhiều phản ánh").await;
+
+        // The form expired (here: the cookie is gone): it comes back filled in, and the
+        // token it now carries is good.
+        browser.goto(&app.url("/")).await;
+        browser.type_into("#f-title", TITLE).await;
+        browser.delete_cookies().await;
+        browser.click("button[type=submit]").await;
+        browser.find("#form-errors").await;
+        check("expired", "biểu mẫu đã hết hạn").await;
+        let kept = browser
+            .execute("return document.getElementById('f-title').value;")
+            .await;
+        assert_eq!(kept.as_str(), Some(TITLE), "{device}: the title is kept");
+        browser.quit().await;
+    }
+    assert_eq!(checked, 18);
+    eprintln!(
+        "axe-core: 18 pages checked, {rules_passed} rule passes, {} violations",
+        violations.len()
+    );
+    assert!(
+        violations.is_empty(),
+        "axe-core found {} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
 }
 
 #[tokio::test]
