@@ -20,8 +20,7 @@ use crate::error::WebError;
 use crate::form::{FormErrors, FormInput};
 use crate::multipart::{ReadError, ReadLimits, Received, limited, read_form};
 use crate::pages::{
-    ErrorPage, FormContext, FormPage, Link, LookupPage, ReceiptPage, TicketPage, When,
-    photos_received,
+    ErrorPage, FormContext, FormPage, LookupPage, ReceiptPage, TicketPage, When, photos_received,
 };
 use crate::ratelimit::client_ip;
 use crate::response::html;
@@ -266,8 +265,9 @@ async fn file_report(
     let photo_count = photos.len();
     let draft = input.to_draft(photos);
     // The limit counts reports that could be filed: a form with mistakes comes back with its
-    // messages and costs nothing. (Until the intake service applies the limit itself and
-    // answers `IntakeError::RateLimited` after validating.)
+    // messages and costs nothing. Once `IntakeService::submit` applies the limit itself
+    // (after validating) this block goes, and its `IntakeError::RateLimited` arm answers
+    // with `reply.rate_limited_form(&input, photos_sent, retry_after_secs)`.
     if let Some(ip) = client
         && state.limiter.enabled()
     {
@@ -467,12 +467,7 @@ pub async fn asset(
         Some(asset) => assets::serve(&req, asset),
         None => html(
             StatusCode::NOT_FOUND,
-            &ErrorPage {
-                layout: state.layout(StatusCode::NOT_FOUND),
-                heading: "Không tìm thấy trang".to_owned(),
-                message: "Địa chỉ này không có trên cổng thông tin Tổng đài 1022.".to_owned(),
-                links: vec![Link::form(), Link::lookup()],
-            },
+            &ErrorPage::not_found(state.layout(StatusCode::NOT_FOUND)),
         ),
     }
 }

@@ -122,14 +122,7 @@ pub fn not_found_page(req: &HttpRequest) -> Option<HttpResponse> {
         Some(state) => state.layout(StatusCode::NOT_FOUND),
         None => pages::Layout::new(&WebConfig::default(), StatusCode::NOT_FOUND),
     };
-    let page = pages::ErrorPage {
-        layout,
-        heading: "Không tìm thấy trang".to_owned(),
-        message: "Địa chỉ này không có trên cổng thông tin Tổng đài 1022: có thể địa chỉ đã bị \
-                  gõ sai hoặc trang đã được chuyển đi nơi khác."
-            .to_owned(),
-        links: vec![pages::Link::form(), pages::Link::lookup()],
-    };
+    let page = pages::ErrorPage::not_found(layout);
     let mut response = response::html(StatusCode::NOT_FOUND, &page);
     response
         .headers_mut()

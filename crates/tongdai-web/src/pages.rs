@@ -540,3 +540,17 @@ pub struct ErrorPage {
     /// The first is the main way on (a button), the others plain links.
     pub links: Vec<Link>,
 }
+
+impl ErrorPage {
+    /// An address the portal does not have.
+    pub fn not_found(layout: Layout) -> Self {
+        Self {
+            layout,
+            heading: "Không tìm thấy trang".to_owned(),
+            message: "Địa chỉ này không có trên cổng thông tin Tổng đài 1022: có thể địa chỉ đã \
+                      bị gõ sai hoặc trang đã được chuyển đi nơi khác."
+                .to_owned(),
+            links: vec![Link::form(), Link::lookup()],
+        }
+    }
+}
