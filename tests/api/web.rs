@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tongdai_domain::{Channel, TrackingCode};
 use tongdai_storage::tickets;
 
-use crate::helpers::{TestApp, backends, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_problem, backends, spawn_app, spawn_app_with};
 
 const BOUNDARY: &str = "----tongdai-web-test-1022";
 const CATEGORY: &str = "giao-thong.o-ga";
@@ -157,6 +157,52 @@ fn tracking_code_in(html: &str) -> TrackingCode {
     TrackingCode::parse(shown).expect("a well-formed tracking code")
 }
 
+/// The error summary at the top of a re-rendered form.
+fn error_summary(html: &str) -> &str {
+    between(html, "id=\"form-errors\"", "</div>").expect("an error summary")
+}
+
+/// The support code in the footer of an error page is the request id of the response.
+fn assert_support_code(html: &str, request_id: &str) {
+    assert!(
+        html.contains(&format!(
+            "Mã hỗ trợ (đọc cho tổng đài viên khi gọi 0272.1022): <code id=\"support-code\">{request_id}</code>"
+        )),
+        "the page names the support code {request_id}"
+    );
+}
+
+fn request_id_of(response: &reqwest::Response) -> String {
+    response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The cookie a response sets, as a `Cookie` header value.
+fn csrf_cookie_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("tongdai_csrf="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+/// The hidden fields of a form page, with the cookie the browser now holds.
+fn session_of(html: &str, cookie: String) -> FormSession {
+    FormSession {
+        cookie,
+        token: between(html, "name=\"csrf\" value=\"", "\"")
+            .unwrap()
+            .to_owned(),
+        form_id: between(html, "name=\"form_id\" value=\"", "\"")
+            .unwrap()
+            .to_owned(),
+    }
+}
+
 fn assert_html_page(response: &reqwest::Response, status: u16) {
     assert_eq!(response.status().as_u16(), status);
     let headers = response.headers();
@@ -216,6 +262,35 @@ async fn the_form_offers_the_categories_and_communes_in_force() {
         ));
         assert!(html.contains("Dùng vị trí hiện tại của tôi"));
         assert!(html.contains("Nghị định 13/2023/NĐ-CP"));
+        // The hints give the intake's own limits.
+        let title_hint = between(&html, "id=\"f-title-hint\">", "</p>").unwrap();
+        assert!(
+            title_hint.contains(&format!(
+                "từ {} đến 200 ký tự",
+                tongdai_intake::validate::TITLE_MIN_CHARS
+            )),
+            "{title_hint}"
+        );
+        let description_hint = between(&html, "id=\"f-description-hint\">", "</p>").unwrap();
+        assert!(
+            description_hint.contains(&format!(
+                "ít nhất {} ký tự",
+                tongdai_intake::validate::DESCRIPTION_MIN_CHARS
+            )),
+            "{description_hint}"
+        );
+        // Who runs the portal; no support code on a page that is no error.
+        let footer = between(&html, "<footer", "</footer>").unwrap();
+        assert!(
+            footer.contains("Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Tây Ninh"),
+            "{footer}"
+        );
+        assert!(footer.contains("Địa chỉ: "), "{footer}");
+        assert!(
+            footer.contains("<a href=\"tel:02721022\">0272.1022</a>"),
+            "{footer}"
+        );
+        assert!(!html.contains("Mã hỗ trợ") && !html.contains("Mã yêu cầu"));
 
         let css = app.get("/static/portal.css").await;
         assert_eq!(css.status().as_u16(), 200);
@@ -257,6 +332,11 @@ async fn a_valid_report_gets_a_receipt_and_a_public_tracking_page() {
             "{backend}: the receipt shows the deadline {due}"
         );
         assert!(html.contains(&format!("href=\"/tra-cuu/{code}\"")));
+        assert!(
+            html.contains("<dd id=\"photos\">Đã nhận 1 ảnh.</dd>"),
+            "{backend}: the receipt counts the photos"
+        );
+        assert!(!html.contains("Mã hỗ trợ"), "no support code on a receipt");
 
         // Sent twice (a double click, a reload): still one ticket, the same code.
         let again = report(&session, &[]).file("photos", "o-ga.png", PNG);
@@ -278,6 +358,14 @@ async fn a_valid_report_gets_a_receipt_and_a_public_tracking_page() {
         assert!(html.contains(&format!("Chuyển đến {AGENCY}")));
         assert!(html.contains("Phường Tân An"));
         assert!(html.contains("Hạn trả lời"));
+        assert!(
+            html.contains("<dd id=\"photos\">Đã nhận 1 ảnh.</dd>"),
+            "{backend}: the tracking page counts the photos"
+        );
+        assert!(
+            !html.contains("Mã hỗ trợ"),
+            "no support code on a tracking page"
+        );
         for personal in [NAME, PHONE, "0912345678", EMAIL] {
             assert!(
                 !html.contains(personal),
@@ -331,13 +419,29 @@ async fn a_report_without_contact_comes_back_with_the_message_next_to_the_phone(
         assert!(html.contains(&format!("<option value=\"{COMMUNE}\" selected>")));
         assert!(html.contains("<option value=\"co\" selected>"));
         assert!(html.contains("vui lòng chọn lại ảnh"));
-        assert!(html.contains("Mã yêu cầu"));
+        assert!(
+            error_summary(&html).contains(
+                "<a href=\"#f-photos\">Các ảnh bạn đã chọn chưa được gửi: vui lòng chọn lại ảnh"
+            ),
+            "the summary says the photos must be chosen again"
+        );
+        assert!(html.contains("Mã hỗ trợ"));
 
         // The category's required question and a bad e-mail: each message by its input.
         let body = report(&session, &[REQUIRED_QUESTION, "email"]).text("email", "an@");
         let response = post_form(&app, Some(&session.cookie), body).await;
         assert_html_page(&response, 422);
+        let request_id = request_id_of(&response);
         let html = response.text().await.unwrap();
+        assert_support_code(&html, &request_id);
+        // The summary lists the messages as the inputs come on the form: the category's
+        // question (right under the category) before the e-mail.
+        let summary = error_summary(&html);
+        let question_at = summary
+            .find("#f-attr-giao-thong_o-ga-muc-nguy-hiem")
+            .unwrap();
+        let email_at = summary.find("#f-email").unwrap();
+        assert!(question_at < email_at, "{summary}");
         let question = between(
             &html,
             "id=\"f-attr-giao-thong_o-ga-muc-nguy-hiem-error\">",
@@ -396,6 +500,24 @@ async fn photos_are_checked_by_content_and_size() {
     }
 }
 
+/// What the citizen typed is on the re-rendered form (files aside).
+fn assert_typed_text_is_kept(html: &str, context: &str) {
+    for kept in [
+        format!("value=\"{TITLE}\""),
+        format!("value=\"{PHONE}\""),
+        format!("value=\"{EMAIL}\""),
+        format!("value=\"{NAME}\""),
+        format!("<option value=\"{CATEGORY}\" selected>"),
+        format!("<option value=\"{COMMUNE}\" selected>"),
+        "<option value=\"co\" selected>".to_owned(),
+        "value=\"Trước số 12 đường Hùng Vương\"".to_owned(),
+        "Ổ gà sâu khoảng 20 cm giữa làn xe máy,".to_owned(),
+        "name=\"consent\" value=\"yes\" checked".to_owned(),
+    ] {
+        assert!(html.contains(&kept), "{context}: {kept} is not kept");
+    }
+}
+
 #[tokio::test]
 async fn a_post_without_a_valid_csrf_pair_is_forbidden() {
     for backend in backends() {
@@ -404,11 +526,12 @@ async fn a_post_without_a_valid_csrf_pair_is_forbidden() {
         let other = open_form(&app).await;
 
         let cases = [
-            ("no cookie", None, report(&session, &[])),
+            ("no cookie", None, report(&session, &[]), true),
             (
                 "another browser's token",
                 Some(other.cookie.as_str()),
                 report(&session, &[]),
+                false,
             ),
             (
                 "no token",
@@ -421,20 +544,49 @@ async fn a_post_without_a_valid_csrf_pair_is_forbidden() {
                     },
                     &[],
                 ),
+                true,
             ),
         ];
-        for (case, cookie, body) in cases {
+        let mut sessions = Vec::new();
+        for (case, cookie, body, with_photo) in cases {
+            let body = if with_photo {
+                body.file("photos", "o-ga.png", PNG)
+            } else {
+                body
+            };
             let response = post_form(&app, cookie, body).await;
             assert_html_page(&response, 403);
-            let request_id = response.headers()["x-request-id"]
-                .to_str()
-                .unwrap()
-                .to_owned();
+            let request_id = request_id_of(&response);
+            let set_cookie = csrf_cookie_of(&response);
+            assert_eq!(
+                set_cookie.is_some(),
+                cookie.is_none(),
+                "{case}: a browser without the cookie gets one"
+            );
             let html = response.text().await.unwrap();
             assert!(html.contains("Không thể gửi biểu mẫu"), "{backend} {case}");
-            assert!(html.contains(&format!("Mã yêu cầu: <code>{request_id}</code>")));
+            assert_support_code(&html, &request_id);
+            // The form comes back as it was typed, with a fresh token.
+            assert_typed_text_is_kept(&html, case);
+            let summary = error_summary(&html);
+            assert!(summary.contains("biểu mẫu đã hết hạn"), "{summary}");
+            assert_eq!(
+                summary.contains("Các ảnh bạn đã chọn chưa được gửi: vui lòng chọn lại ảnh"),
+                with_photo,
+                "{case}: {summary}"
+            );
+            let cookie = set_cookie.or(cookie.map(str::to_owned)).unwrap();
+            sessions.push((case, session_of(&html, cookie)));
         }
         assert_eq!(count_tickets(&app), 0);
+
+        // Sent again from the page it got back, each report is filed.
+        for (case, again) in sessions {
+            let response = post_form(&app, Some(&again.cookie), report(&again, &[])).await;
+            assert_eq!(response.status().as_u16(), 200, "{backend} {case}");
+            tracking_code_in(&response.text().await.unwrap());
+        }
+        assert_eq!(count_tickets(&app), 3, "{backend}");
     }
 }
 
@@ -470,20 +622,23 @@ async fn submissions_over_the_burst_are_refused_with_429_and_failed_ones_do_not_
             config.intake.anonymous_per_minute = 1;
         })
         .await;
+        // Forms with mistakes come back with their messages and do not count.
         let session = open_form(&app).await;
-        // A citizen correcting a form is never locked out: refused ones take no token.
         for _ in 0..3 {
             let body = report(&session, &["consent"]);
             let response = post_form(&app, Some(&session.cookie), body).await;
             assert_eq!(response.status().as_u16(), 422);
         }
+        // The burst: two reports are filed.
         for _ in 0..2 {
             let session = open_form(&app).await;
             let response = post_form(&app, Some(&session.cookie), report(&session, &[])).await;
-            assert_eq!(response.status().as_u16(), 200, "{backend}");
+            assert_eq!(response.status().as_u16(), 200);
         }
+        // The third comes back filled in, with 429 and Retry-After.
         let session = open_form(&app).await;
-        let response = post_form(&app, Some(&session.cookie), report(&session, &[])).await;
+        let body = report(&session, &[]).file("photos", "o-ga.png", PNG);
+        let response = post_form(&app, Some(&session.cookie), body).await;
         assert_html_page(&response, 429);
         let retry: u64 = response.headers()["retry-after"]
             .to_str()
@@ -491,13 +646,38 @@ async fn submissions_over_the_burst_are_refused_with_429_and_failed_ones_do_not_
             .parse()
             .unwrap();
         assert!((1..=60).contains(&retry), "{retry}");
+        let request_id = request_id_of(&response);
         let html = response.text().await.unwrap();
-        assert!(html.contains("Bạn đã gửi quá nhiều lần"), "{backend}");
+        let summary = error_summary(&html);
+        assert!(
+            summary.contains("quá nhiều phản ánh được gửi từ địa chỉ mạng của bạn"),
+            "{backend}: {summary}"
+        );
+        let wait = if retry < 60 {
+            format!("{retry} giây")
+        } else {
+            format!("{} phút", retry.div_ceil(60))
+        };
+        assert!(
+            summary.contains(&format!("thử lại sau khoảng {wait}")),
+            "{summary}"
+        );
         assert!(
             !html.contains("mỗi máy"),
-            "the limit is per address, not per device"
+            "the limit is per network address"
         );
+        assert!(
+            summary.contains("Các ảnh bạn đã chọn chưa được gửi: vui lòng chọn lại ảnh"),
+            "{summary}"
+        );
+        assert_typed_text_is_kept(&html, "429");
+        assert_support_code(&html, &request_id);
+        let again = session_of(&html, session.cookie.clone());
+        assert_ne!(again.form_id, session.form_id, "a new form id");
         assert_eq!(count_tickets(&app), 2);
+        // A form with a mistake still gets its messages rather than the limit.
+        let response = post_form(&app, Some(&again.cookie), report(&again, &["consent"])).await;
+        assert_eq!(response.status().as_u16(), 422);
         // Reading is not limited.
         assert_eq!(app.get("/").await.status().as_u16(), 200);
     }
@@ -517,12 +697,217 @@ async fn unknown_or_malformed_codes_get_a_404_page_with_the_lookup_form() {
         ] {
             let response = app.get(path).await;
             assert_html_page(&response, 404);
+            let request_id = request_id_of(&response);
             let html = response.text().await.unwrap();
             assert!(html.contains("Không tìm thấy phản ánh"), "{backend} {path}");
             assert!(html.contains("name=\"ma\""), "{path}: the lookup form");
-            assert!(html.contains("Mã yêu cầu"));
+            assert_support_code(&html, &request_id);
         }
     }
+}
+
+const BROWSER_ACCEPT: &str =
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+
+async fn get_as_browser(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("accept", BROWSER_ACCEPT)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_mistyped_address_gets_a_vietnamese_404_page_in_a_browser() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        for path in [
+            "/tra-cuu/",
+            "/Tra-cuu",
+            "/index.html",
+            "/gui-phan-anh/moi",
+            "/static/khong-co.css",
+        ] {
+            let response = get_as_browser(&app, path).await;
+            assert_html_page(&response, 404);
+            let request_id = request_id_of(&response);
+            let html = response.text().await.unwrap();
+            assert!(html.contains("<html lang=\"vi\">"), "{backend} {path}");
+            assert!(html.contains("<h1>Không tìm thấy trang</h1>"), "{path}");
+            assert!(
+                html.contains("href=\"/\">Về trang gửi phản ánh</a>"),
+                "{path}"
+            );
+            assert!(
+                html.contains("href=\"/tra-cuu\">Tra cứu phản ánh đã gửi</a>"),
+                "{path}"
+            );
+            assert!(html.contains("Trung tâm Giám sát, điều hành đô thị thông minh"));
+            assert_support_code(&html, &request_id);
+        }
+
+        // The API and Open311 keep their own errors, whoever asks.
+        let response = get_as_browser(&app, "/api/v1/khong-co").await;
+        assert_problem(response, 404, "not-found").await;
+        let response = get_as_browser(&app, "/open311/v2/khong-co.json").await;
+        assert_eq!(response.status().as_u16(), 404);
+        assert_ne!(
+            response.headers()["content-type"],
+            "text/html; charset=utf-8"
+        );
+        // A program that does not ask for HTML gets problem+json as before.
+        let response = app.get("/index.html").await;
+        assert_problem(response, 404, "not-found").await;
+        let response = app
+            .client
+            .get(app.url("/index.html"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 404, "not-found").await;
+    }
+}
+
+#[tokio::test]
+async fn robots_txt_and_the_favicon_are_served() {
+    let app = spawn_app(backends()[0]).await;
+    let robots = app.get("/robots.txt").await;
+    assert_eq!(robots.status().as_u16(), 200);
+    assert_eq!(
+        robots.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    let text = robots.text().await.unwrap();
+    let rules: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "User-agent: *",
+            "Disallow: /tra-cuu/",
+            "Disallow: /api/",
+            "Disallow: /open311/",
+            "Allow: /"
+        ]
+    );
+
+    let icon = app.get("/favicon.ico").await;
+    assert_eq!(icon.status().as_u16(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/x-icon");
+    let bytes = icon.bytes().await.unwrap();
+    assert_eq!(&bytes[..4], &[0, 0, 1, 0], "an ICO file");
+    // The layout links both icons.
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(html.contains("<link rel=\"icon\" href=\"/favicon.ico\""));
+    let svg = between(
+        &html,
+        "<link rel=\"icon\" href=\"/static/favicon.svg?v=",
+        "\"",
+    )
+    .expect("the SVG icon is linked by version");
+    let svg = format!("/static/favicon.svg?v={svg}");
+    let svg = app.get(&svg).await;
+    assert_eq!(svg.status().as_u16(), 200);
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+}
+
+#[tokio::test]
+async fn static_files_are_versioned_cached_and_revalidated() {
+    let app = spawn_app(backends()[0]).await;
+    let html = app.get("/").await.text().await.unwrap();
+    for (name, prefix) in [
+        ("portal.css", "<link rel=\"stylesheet\" href=\""),
+        ("portal.js", "<script src=\""),
+    ] {
+        let href = between(&html, prefix, "\"").unwrap();
+        let version = href
+            .strip_prefix(&format!("/static/{name}?v="))
+            .unwrap_or_else(|| panic!("{name} is linked by version: {href}"));
+        assert_eq!(version.len(), 16);
+        assert!(version.bytes().all(|b| b.is_ascii_hexdigit()));
+
+        // The versioned URL is cached for a year.
+        let response = app.get(href).await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(etag.contains(version), "{etag}");
+        let body = response.bytes().await.unwrap();
+
+        // An old page's link or a bookmark still works, cached briefly, same bytes.
+        let response = app.get(&format!("/static/{name}")).await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+        assert_eq!(response.headers()["etag"].to_str().unwrap(), etag);
+        assert_eq!(response.bytes().await.unwrap(), body);
+
+        // A browser that has the file gets 304 without a body.
+        let response = app
+            .client
+            .get(app.url(&format!("/static/{name}")))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 304, "{name}");
+        assert_eq!(response.headers()["etag"].to_str().unwrap(), etag);
+        assert!(response.bytes().await.unwrap().is_empty());
+        let response = app
+            .client
+            .get(app.url(&format!("/static/{name}")))
+            .header("if-none-match", "W/\"0000000000000000\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "another version is sent");
+    }
+}
+
+#[tokio::test]
+async fn pages_and_files_are_compressed_with_brotli_or_gzip() {
+    let app = spawn_app(backends()[0]).await;
+    for (accept, expected) in [("br", "br"), ("gzip", "gzip"), ("br, gzip", "br")] {
+        for path in ["/", "/static/portal.css"] {
+            let response = app
+                .client
+                .get(app.url(path))
+                .header("accept-encoding", accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            assert_eq!(
+                response.headers()["content-encoding"],
+                expected,
+                "{path} with Accept-Encoding: {accept}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_report_without_photos_says_so_on_the_receipt_and_the_tracking_page() {
+    let app = spawn_app(backends()[0]).await;
+    let session = open_form(&app).await;
+    let response = post_form(&app, Some(&session.cookie), report(&session, &[])).await;
+    assert_html_page(&response, 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<dd id=\"photos\">Không có ảnh nào được gửi kèm.</dd>"));
+    let code = tracking_code_in(&html);
+    let html = app
+        .get(&format!("/tra-cuu/{code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<dd id=\"photos\">Không có ảnh nào được gửi kèm.</dd>"));
 }
 
 // ---------------------------------------------------------------- the browser test
@@ -686,6 +1071,69 @@ impl Driver {
         let data = self.get("/screenshot").await;
         std::fs::write(path, base64_decode(data.as_str().unwrap())).unwrap();
     }
+
+    /// The whole page, not only the viewport (Chrome's DevTools through chromedriver).
+    async fn full_screenshot(&self, path: &Path) {
+        let metrics = self
+            .post(
+                "/goog/cdp/execute",
+                json!({"cmd": "Page.getLayoutMetrics", "params": {}}),
+            )
+            .await;
+        let size = &metrics["cssContentSize"];
+        let data = self
+            .post(
+                "/goog/cdp/execute",
+                json!({"cmd": "Page.captureScreenshot", "params": {
+                    "captureBeyondViewport": true,
+                    "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+                }}),
+            )
+            .await;
+        std::fs::write(path, base64_decode(data["data"].as_str().unwrap())).unwrap();
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({"width": width, "height": height}))
+            .await;
+    }
+
+    async fn execute(&self, script: &str) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": []}))
+            .await
+    }
+
+    async fn execute_async(&self, script: &str) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": []}))
+            .await
+    }
+
+    async fn delete_cookies(&self) {
+        self.call(reqwest::Method::DELETE, &self.path("/cookie"), Value::Null)
+            .await;
+    }
+
+    /// Runs axe-core on the page: its violations, one line each, and how many rules passed.
+    async fn axe(&self, axe_js: &str) -> (Vec<String>, u64) {
+        self.execute(axe_js).await;
+        let found = self
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document)
+                   .then(r => done({passes: r.passes.length, violations: r.violations.map(v =>
+                     v.id + ' (' + v.impact + '): ' + v.help + ' at ' +
+                     v.nodes.map(n => n.target.join(' ')).join(', '))}))
+                   .catch(e => done({passes: 0, violations: ['axe failed: ' + e]}));",
+            )
+            .await;
+        let violations = found["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        (violations, found["passes"].as_u64().unwrap())
+    }
 }
 
 impl Drop for Driver {
@@ -745,6 +1193,171 @@ fn browser_available() -> bool {
         );
     }
     present
+}
+
+/// axe-core's `axe.min.js`, installed by `.ci/install-axe` (pinned version from npm) into
+/// `target/axe-core`; `None` (the test is skipped) when it cannot be had, which is an error
+/// when `TONGDAI_REQUIRE_BROWSER=1`.
+fn axe_source() -> Option<String> {
+    let root = crate::helpers::repo_root();
+    let dir = root.join("target/axe-core");
+    let installed = Command::new("bash")
+        .arg(root.join(".ci/install-axe"))
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let file = dir.join("node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&file) {
+        Ok(source) if installed => Some(source),
+        _ => {
+            assert!(
+                std::env::var("TONGDAI_REQUIRE_BROWSER").as_deref() != Ok("1"),
+                "TONGDAI_REQUIRE_BROWSER=1 but axe-core could not be installed: run .ci/install-axe"
+            );
+            eprintln!("note: accessibility test skipped (axe-core missing; run .ci/install-axe)");
+            None
+        }
+    }
+}
+
+/// Fills the form as a citizen would (no photo).
+async fn fill_report(browser: &Driver) {
+    browser
+        .click(&format!("#f-category option[value=\"{CATEGORY}\"]"))
+        .await;
+    browser
+        .click("#f-attr-giao-thong_o-ga-muc-nguy-hiem option[value=\"co\"]")
+        .await;
+    browser
+        .click(&format!("#f-area option[value=\"{COMMUNE}\"]"))
+        .await;
+    browser.type_into("#f-title", TITLE).await;
+    browser
+        .type_into(
+            "#f-description",
+            "Ổ gà sâu khoảng 20 cm giữa làn xe máy, đã có người té ngã.",
+        )
+        .await;
+    browser.type_into("#f-phone", PHONE).await;
+    browser.click("#f-consent").await;
+}
+
+/// Every page of the portal, on a phone and on a desk: axe-core finds no violation, nothing
+/// is wider than the screen. With `TONGDAI_SCREENSHOTS=<folder>`, a full-page PNG of each.
+#[tokio::test]
+async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
+    if !browser_available() {
+        return;
+    }
+    let Some(axe_js) = axe_source() else {
+        return;
+    };
+    let shots = std::env::var_os("TONGDAI_SCREENSHOTS").map(std::path::PathBuf::from);
+    let mut violations = Vec::new();
+    let mut checked = 0;
+    let mut rules_passed = 0;
+    for (device, width, height) in [("phone", 390, 844), ("desk", 1366, 768)] {
+        // One report gets through, the next one meets the rate limit.
+        let app = spawn_app_with(tongdai_storage::Backend::Sqlite, |config| {
+            config.intake.anonymous_burst = 1;
+            config.intake.anonymous_per_minute = 1;
+        })
+        .await;
+        let browser = Driver::start().await;
+        browser.resize(width, height).await;
+        let mut check = async |page: &str, expect: &str| {
+            let source = browser.get("/source").await;
+            assert!(
+                source.as_str().unwrap().contains(expect),
+                "{device} {page}: the page shows {expect}"
+            );
+            let (found, passed) = browser.axe(&axe_js).await;
+            assert!(
+                passed >= 10,
+                "{device} {page}: axe-core ran only {passed} rules"
+            );
+            violations.extend(found.into_iter().map(|v| format!("{device} {page}: {v}")));
+            rules_passed += passed;
+            let overflow = browser
+                .execute("return document.documentElement.scrollWidth - window.innerWidth;")
+                .await;
+            assert!(
+                overflow.as_i64().unwrap() <= 0,
+                "{device} {page}: the page is wider than the window by {overflow} px"
+            );
+            if let Some(dir) = &shots {
+                std::fs::create_dir_all(dir).unwrap();
+                browser
+                    .full_screenshot(&dir.join(format!("{device}-{page}.png")))
+                    .await;
+            }
+            checked += 1;
+        };
+
+        browser.goto(&app.url("/")).await;
+        check("form", "Gửi phản ánh, kiến nghị").await;
+        browser.click("button[type=submit]").await;
+        browser.find("#form-errors").await;
+        check("form-errors", "Vui lòng sửa các mục sau").await;
+
+        fill_report(&browser).await;
+        browser.click("button[type=submit]").await;
+        browser.find("#tracking-code").await;
+        check("receipt", "Đã gửi phản ánh").await;
+        browser.click("a.button.primary").await;
+        browser.find("#status").await;
+        check("tracking", "Quá trình xử lý").await;
+
+        browser.goto(&app.url("/tra-cuu")).await;
+        check("lookup", "Mã tra cứu").await;
+        browser.goto(&app.url("/tra-cuu?ma=1022-0000")).await;
+        check("lookup-not-found", "Không tìm thấy phản ánh").await;
+        browser.goto(&app.url("/trang-khong-co")).await;
+        check("404", "Không tìm thấy trang").await;
+
+        // Over the limit: the form comes back filled in, saying the photo must be chosen
+        // again.
+        browser.goto(&app.url("/")).await;
+        fill_report(&browser).await;
+        let photo = app.data_dir.path().join("o-ga.png");
+        std::fs::write(&photo, PNG).unwrap();
+        browser
+            .type_into("#f-photos", &photo.display().to_string())
+            .await;
+        browser.click("button[type=submit]").await;
+        let summary = browser.text("#form-errors").await;
+        assert!(
+            summary.contains("Các ảnh bạn đã chọn chưa được gửi"),
+            "{summary}"
+        );
+        check("429", "quá nhiều phản ánh").await;
+
+        // The form expired (here: the cookie is gone): it comes back filled in, and the
+        // token it now carries is good.
+        browser.goto(&app.url("/")).await;
+        browser.type_into("#f-title", TITLE).await;
+        browser.delete_cookies().await;
+        browser.click("button[type=submit]").await;
+        browser.find("#form-errors").await;
+        check("expired", "biểu mẫu đã hết hạn").await;
+        let kept = browser
+            .execute("return document.getElementById('f-title').value;")
+            .await;
+        assert_eq!(kept.as_str(), Some(TITLE), "{device}: the title is kept");
+        browser.quit().await;
+    }
+    assert_eq!(checked, 18);
+    eprintln!(
+        "axe-core: 18 pages checked, {rules_passed} rule passes, {} violations",
+        violations.len()
+    );
+    assert!(
+        violations.is_empty(),
+        "axe-core found {} violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
 }
 
 #[tokio::test]

@@ -349,7 +349,9 @@ impl IntakeService {
         let ticket = tickets::find_by_code(&mut conn, code)?
             .ok_or_else(|| IntakeError::NotFound(code.to_string()))?;
         let events = tickets::events(&mut conn, ticket.id, true)?;
-        Ok(public_ticket(&ticket, &events))
+        let mut view = public_ticket(&ticket, &events);
+        view.photo_count = tickets::attachments_of(&mut conn, ticket.id)?.len();
+        Ok(view)
     }
 
     /// The tickets a citizen filed with their token, newest first.
@@ -357,7 +359,11 @@ impl IntakeService {
         let mut conn = self.db.conn()?;
         let list = tickets::tickets_of_subject(&mut conn, subject, limit)?;
         list.iter()
-            .map(|t| Ok(public_ticket(t, &tickets::events(&mut conn, t.id, true)?)))
+            .map(|t| {
+                let mut view = public_ticket(t, &tickets::events(&mut conn, t.id, true)?);
+                view.photo_count = tickets::attachments_of(&mut conn, t.id)?.len();
+                Ok(view)
+            })
             .collect()
     }
 

@@ -15,6 +15,11 @@ use uuid::Uuid;
 
 use crate::error::FieldError;
 
+/// The shortest title accepted, in characters (after normalisation).
+pub const TITLE_MIN_CHARS: usize = 5;
+/// The shortest description accepted, in characters (after normalisation).
+pub const DESCRIPTION_MIN_CHARS: usize = 10;
+
 /// Size limits of one report; `[intake]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -55,9 +60,6 @@ impl Default for IntakeLimits {
     }
 }
 
-/// The shortest title and description accepted (the form's hints say so).
-pub const TITLE_MIN_CHARS: usize = 5;
-pub const DESCRIPTION_MIN_CHARS: usize = 10;
 
 /// A file as uploaded; its type is decided by its content, never by its name.
 #[derive(Debug, Clone, PartialEq, Eq)]

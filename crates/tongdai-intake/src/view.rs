@@ -52,13 +52,17 @@ pub struct PublicTicket {
     pub deadlines: PublicDeadlines,
     pub timeline: Vec<PublicEvent>,
     pub answer: Option<PublishedAnswer>,
+    /// How many photos are attached (the photos themselves are not public).
+    pub photo_count: usize,
 }
 
 fn text(payload: &serde_json::Value, key: &str) -> Option<String> {
     payload.get(key).and_then(|v| v.as_str()).map(str::to_owned)
 }
 
-/// The public view of `ticket`; `events` must be its public events only.
+/// The public view of `ticket`; `events` must be its public events only. `photo_count` is
+/// left at 0: [`IntakeService::public_view`](crate::IntakeService::public_view) and
+/// [`IntakeService::tickets_of`](crate::IntakeService::tickets_of) count the attachments.
 pub fn public_ticket(ticket: &Ticket, events: &[StoredEvent]) -> PublicTicket {
     let decision: Option<RoutingDecision> = ticket
         .routing_decision
@@ -131,5 +135,6 @@ pub fn public_ticket(ticket: &Ticket, events: &[StoredEvent]) -> PublicTicket {
         },
         timeline,
         answer,
+        photo_count: 0,
     }
 }

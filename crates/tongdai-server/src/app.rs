@@ -165,7 +165,12 @@ fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     Error::InvalidQuery(format!("Tham số truy vấn không hợp lệ: {err}")).into()
 }
 
+/// No route matched: a browser gets the portal's Vietnamese 404 page; the API, Open311 and
+/// other clients a problem+json.
 async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, Error> {
+    if let Some(page) = tongdai_web::not_found_page(&req) {
+        return Ok(page);
+    }
     Err(Error::NotFound(format!(
         "Không có địa chỉ {} {}.",
         req.method(),

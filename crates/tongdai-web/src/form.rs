@@ -165,24 +165,25 @@ fn coordinate(value: &str) -> Option<f64> {
     }
 }
 
-/// Where on the page a message of the intake service is shown.
+/// Where on the page a message of the intake service is shown; declared in the order of the
+/// page (the category's questions follow the category picker).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Slot {
+    /// Not tied to an input (shown in the summary only, first).
+    General,
     Category,
+    Attribute(String),
+    Title,
+    Description,
     /// The commune/ward picker; also messages about the place as a whole.
     Area,
     Address,
-    Title,
-    Description,
-    Attribute(String),
     Photos,
     Name,
     /// The phone input; also "give us a way to reach you".
     Phone,
     Email,
     Consent,
-    /// Not tied to an input (shown in the summary only).
-    General,
 }
 
 impl Slot {
@@ -335,6 +336,23 @@ mod tests {
             Some("Tệp «a.png» không phải ảnh. Ảnh «b.jpg» lớn hơn 5 MB.")
         );
         assert_eq!(errors.for_input("f-email"), None);
+
+        // The form asks for the category and its questions, then title and description,
+        // then the place.
+        let errors = FormErrors::from_fields(
+            &[
+                FieldError::new("consent", "c"),
+                FieldError::new("location", "p"),
+                FieldError::new("description", "d"),
+                FieldError::new("attributes.muc-nguy-hiem", "q"),
+                FieldError::new("title", "t"),
+                FieldError::new("category", "k"),
+                FieldError::new("oops", "g"),
+            ],
+            "giao-thong.o-ga",
+        );
+        let messages: Vec<String> = errors.summary().into_iter().map(|(_, m)| m).collect();
+        assert_eq!(messages, ["g", "k", "q", "t", "d", "p", "c"]);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The portal's handlers: thin. They read the request, call the intake service on a
 //! blocking thread, and render a page.
 
+use std::net::IpAddr;
+
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -8,18 +10,24 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use rand::Rng;
 use serde::Deserialize;
 use tongdai_domain::{TrackingCode, local_date};
-use tongdai_http::request_id;
 use tongdai_intake::{IdempotencyRequest, IntakeError, IntakeService, Receipt};
 
 use crate::WebState;
-use crate::csrf::{self, COOKIE};
+use crate::assets;
+use crate::csrf::{self, COOKIE, CsrfError};
 use crate::error::WebError;
 use crate::form::{FormErrors, FormInput};
 use crate::multipart::{ReadError, ReadLimits, Received, limited, read_form};
-use crate::pages::{FormContext, FormPage, LookupPage, ReceiptPage, TicketPage, When};
+use crate::pages::{
+    ErrorPage, FormContext, FormPage, LookupPage, ReceiptPage, TicketPage, When, photos_received,
+};
 use crate::response::html;
 
 const IDEMPOTENCY_SCOPE: &str = "web-form";
+/// The error summary's heading when the citizen has inputs to correct.
+const FIX_THESE: &str = "Phản ánh chưa được gửi. Vui lòng sửa các mục sau:";
+/// … and when nothing is wrong with what they typed.
+const NOT_SENT: &str = "Phản ánh chưa được gửi";
 
 /// The value of one cookie of the request (the `Cookie` header, parsed by hand: the
 /// portal's only cookie is the CSRF nonce).
@@ -62,30 +70,105 @@ fn valid_form_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn render_form(
-    intake: &IntakeService,
-    state: &WebState,
-    nonce: &str,
-    input: &FormInput,
-    errors: &FormErrors,
-    photos_dropped: bool,
-    status: StatusCode,
-) -> HttpResponse {
-    let now = intake.clock().now();
-    let page = FormPage::new(
-        FormContext {
-            jurisdiction: intake.router().jurisdiction(),
-            today: local_date(now),
-            limits: intake.limits(),
-            csrf_token: state.csrf.token(nonce, now.timestamp()),
-            form_id: new_form_id(),
-            request_id: request_id::current(),
-        },
-        input,
-        errors,
-        photos_dropped,
-    );
-    html(status, &page)
+/// What every rendering of the form needs from the request.
+pub struct FormReply<'a> {
+    pub req: &'a HttpRequest,
+    pub intake: &'a IntakeService,
+    pub state: &'a WebState,
+}
+
+impl FormReply<'_> {
+    /// The form with `input` filled in, a fresh CSRF token (and cookie, when the browser
+    /// has none) and a new form id.
+    pub fn render(
+        &self,
+        input: &FormInput,
+        errors: &FormErrors,
+        summary_title: &str,
+        photos_dropped: bool,
+        status: StatusCode,
+    ) -> HttpResponse {
+        let (nonce, fresh) = csrf_nonce(self.req);
+        let now = self.intake.clock().now();
+        let page = FormPage::new(
+            FormContext {
+                layout: self.state.layout(status),
+                jurisdiction: self.intake.router().jurisdiction(),
+                today: local_date(now),
+                limits: self.intake.limits(),
+                csrf_token: self.state.csrf.token(&nonce, now.timestamp()),
+                form_id: new_form_id(),
+                summary_title,
+            },
+            input,
+            errors,
+            photos_dropped,
+        );
+        let mut response = html(status, &page);
+        if fresh {
+            set_csrf_cookie(&mut response, self.req, &nonce);
+        }
+        response
+    }
+
+    /// The form again after a check of the intake service failed (422).
+    pub fn invalid(
+        &self,
+        input: &FormInput,
+        fields: &[tongdai_intake::FieldError],
+        photos_sent: bool,
+    ) -> HttpResponse {
+        let errors = FormErrors::from_fields(fields, input.category.trim());
+        self.render(
+            input,
+            &errors,
+            FIX_THESE,
+            photos_sent,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    }
+
+    /// The form again when the CSRF check failed (an expired or a foreign form): 403.
+    pub fn expired(&self, input: &FormInput, photos_sent: bool) -> HttpResponse {
+        let errors = FormErrors::general(
+            "Không thể gửi biểu mẫu: biểu mẫu đã hết hạn hoặc không được gửi từ trang của \
+             Tổng đài 1022. Thông tin bạn đã nhập vẫn còn bên dưới: vui lòng kiểm tra lại \
+             rồi bấm «Gửi phản ánh».",
+        );
+        self.render(input, &errors, NOT_SENT, photos_sent, StatusCode::FORBIDDEN)
+    }
+
+    /// The form again when too many reports came from the citizen's network address:
+    /// 429 with `Retry-After`. Called when the limit is hit, after the input was validated.
+    pub fn rate_limited_form(
+        &self,
+        input: &FormInput,
+        photos_sent: bool,
+        retry_after_secs: u64,
+    ) -> HttpResponse {
+        let secs = retry_after_secs.max(1);
+        let wait = if secs < 60 {
+            format!("{secs} giây")
+        } else {
+            format!("{} phút", secs.div_ceil(60))
+        };
+        let errors = FormErrors::general(format!(
+            "Đã có quá nhiều phản ánh được gửi từ địa chỉ mạng của bạn trong thời gian ngắn. \
+             Để chống thư rác, vui lòng thử lại sau khoảng {wait}. Thông tin bạn đã nhập vẫn \
+             còn bên dưới."
+        ));
+        let mut response = self.render(
+            input,
+            &errors,
+            NOT_SENT,
+            photos_sent,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
 }
 
 /// `GET /`: the report form.
@@ -94,20 +177,18 @@ pub async fn form(
     intake: web::Data<IntakeService>,
     state: web::Data<WebState>,
 ) -> HttpResponse {
-    let (nonce, fresh) = csrf_nonce(&req);
-    let mut response = render_form(
-        &intake,
-        &state,
-        &nonce,
+    FormReply {
+        req: &req,
+        intake: &intake,
+        state: &state,
+    }
+    .render(
         &FormInput::default(),
         &FormErrors::default(),
+        FIX_THESE,
         false,
         StatusCode::OK,
-    );
-    if fresh {
-        set_csrf_cookie(&mut response, &req, &nonce);
-    }
-    response
+    )
 }
 
 /// `POST /`: files a report.
@@ -116,9 +197,19 @@ pub async fn submit(
     payload: web::Payload,
     intake: web::Data<IntakeService>,
     state: web::Data<WebState>,
-) -> Result<HttpResponse, WebError> {
-    let client = tongdai_http::client_ip(&req);
+) -> HttpResponse {
+    match file_report(&req, payload, &intake, &state).await {
+        Ok(response) => response,
+        Err(e) => e.response(&state),
+    }
+}
 
+async fn file_report(
+    req: &HttpRequest,
+    payload: web::Payload,
+    intake: &IntakeService,
+    state: &WebState,
+) -> Result<HttpResponse, WebError> {
     let limits = intake.limits();
     let read_limits = ReadLimits::for_photos(limits.max_photos, limits.max_photo_bytes);
     let too_large = WebError::PayloadTooLarge {
@@ -133,29 +224,38 @@ pub async fn submit(
         return Err(too_large);
     }
 
-    let nonce = cookie(&req, COOKIE).map(str::to_owned);
+    let nonce = cookie(req, COOKIE).map(str::to_owned);
     let now = intake.clock().now().timestamp();
     let key = state.csrf.clone();
     let verify = move |token: Option<&str>| key.verify(nonce.as_deref(), token, now);
     let multipart = Multipart::new(req.headers(), limited(payload, read_limits.body));
-    let Received { input, photos } = match read_form(multipart, &read_limits, verify).await {
+    let Received {
+        input,
+        photos,
+        csrf,
+        photos_dropped,
+    } = match read_form(multipart, &read_limits, verify).await {
         Ok(received) => received,
         Err(ReadError::TooLarge) => return Err(too_large),
         Err(ReadError::Malformed(m)) => return Err(WebError::BadRequest(m)),
-        Err(ReadError::Csrf(e)) => return Err(WebError::Csrf(e)),
     };
-    // The CSRF check passed, so the cookie is there and valid.
-    let nonce = cookie(&req, COOKIE).unwrap_or_default().to_owned();
+    let reply = FormReply { req, intake, state };
+    let photos_sent = photos_dropped || !photos.is_empty();
+    let client = tongdai_http::client_ip(req);
 
+    if let Err(e) = csrf {
+        log_csrf_refusal(e, client);
+        return Ok(reply.expired(&input, photos_sent));
+    }
     if input.is_bot() {
         tracing::warn!(
             client = ?client,
             "portal honeypot filled: answered as if filed, nothing stored"
         );
-        return Ok(decoy_receipt());
+        return Ok(decoy_receipt(state, photos.len()));
     }
 
-    let photos_sent = !photos.is_empty();
+    let photo_count = photos.len();
     let mut draft = input.to_draft(photos);
     draft.anonymous_client = client;
     let idempotency = valid_form_id(&input.form_id).then(|| IdempotencyRequest {
@@ -165,42 +265,28 @@ pub async fn submit(
     let service = intake.clone();
     let outcome = tongdai_http::block(move || service.submit(draft, idempotency)).await?;
     match outcome {
-        Ok(receipt) => Ok(receipt_page(&receipt)),
-        Err(IntakeError::Invalid(fields)) => {
-            let errors = FormErrors::from_fields(&fields, input.category.trim());
-            Ok(render_form(
-                &intake,
-                &state,
-                &nonce,
-                &input,
-                &errors,
-                photos_sent,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ))
-        }
+        Ok(receipt) => Ok(receipt_page(state, &receipt, photo_count)),
+        Err(IntakeError::Invalid(fields)) => Ok(reply.invalid(&input, &fields, photos_sent)),
         Err(IntakeError::IdempotencyKeyReused) => {
             let errors = FormErrors::general(
                 "Biểu mẫu này đã được dùng để gửi một phản ánh khác. \
                  Vui lòng kiểm tra lại thông tin và bấm «Gửi phản ánh» một lần nữa.",
             );
-            Ok(render_form(
-                &intake,
-                &state,
-                &nonce,
-                &input,
-                &errors,
-                photos_sent,
-                StatusCode::CONFLICT,
-            ))
+            Ok(reply.render(&input, &errors, NOT_SENT, photos_sent, StatusCode::CONFLICT))
         }
-        Err(IntakeError::RateLimited { retry_after_secs }) => Err(WebError::TooManyRequests(
-            std::time::Duration::from_secs(retry_after_secs),
-        )),
+        // Counted by the intake after validation: a form with mistakes costs nothing.
+        Err(IntakeError::RateLimited { retry_after_secs }) => {
+            Ok(reply.rate_limited_form(&input, photos_sent, retry_after_secs))
+        }
         Err(other) => Err(other.into()),
     }
 }
 
-fn receipt_page(receipt: &Receipt) -> HttpResponse {
+fn log_csrf_refusal(e: CsrfError, client: Option<IpAddr>) {
+    tracing::info!(reason = ?e, client = ?client, "portal form refused: CSRF check failed");
+}
+
+fn receipt_page(state: &WebState, receipt: &Receipt, photo_count: usize) -> HttpResponse {
     let ticket = &receipt.ticket;
     let decision = &receipt.decision;
     let agency = if decision.is_triage() {
@@ -209,7 +295,8 @@ fn receipt_page(receipt: &Receipt) -> HttpResponse {
         decision.agency_name.clone()
     };
     let page = ReceiptPage {
-        request_id: request_id::current(),
+        layout: state.layout(StatusCode::OK),
+        photos: photos_received(photo_count),
         code: ticket.code.to_string(),
         category: decision.category_name.clone(),
         agency,
@@ -221,10 +308,11 @@ fn receipt_page(receipt: &Receipt) -> HttpResponse {
 }
 
 /// What a bot that filled the honeypot sees: a receipt like any other, for nothing.
-fn decoy_receipt() -> HttpResponse {
+fn decoy_receipt(state: &WebState, photo_count: usize) -> HttpResponse {
     let code = TrackingCode::generate(&mut rand::rng());
     let page = ReceiptPage {
-        request_id: request_id::current(),
+        layout: state.layout(StatusCode::OK),
+        photos: photos_received(photo_count),
         code: code.to_string(),
         category: "Khác".to_owned(),
         agency: "Tổng đài đang phân loại…".to_owned(),
@@ -240,7 +328,12 @@ pub struct LookupQuery {
     ma: Option<String>,
 }
 
-fn lookup_page(status: StatusCode, value: &str, error: Option<String>) -> HttpResponse {
+fn lookup_page(
+    state: &WebState,
+    status: StatusCode,
+    value: &str,
+    error: Option<String>,
+) -> HttpResponse {
     let heading = if status == StatusCode::NOT_FOUND {
         "Không tìm thấy phản ánh"
     } else {
@@ -249,7 +342,7 @@ fn lookup_page(status: StatusCode, value: &str, error: Option<String>) -> HttpRe
     html(
         status,
         &LookupPage {
-            request_id: request_id::current(),
+            layout: state.layout(status),
             value: value.to_owned(),
             heading: heading.to_owned(),
             error,
@@ -257,9 +350,10 @@ fn lookup_page(status: StatusCode, value: &str, error: Option<String>) -> HttpRe
     )
 }
 
-fn not_found(value: &str) -> HttpResponse {
+fn not_found(state: &WebState, value: &str) -> HttpResponse {
     let shown: String = value.chars().take(40).collect();
     lookup_page(
+        state,
         StatusCode::NOT_FOUND,
         &shown,
         Some(format!(
@@ -278,15 +372,18 @@ fn see_other(location: &str) -> HttpResponse {
 }
 
 /// `GET /tra-cuu` (the lookup form) and `GET /tra-cuu?ma=…` (→ the ticket's page).
-pub async fn lookup(query: Option<web::Query<LookupQuery>>) -> HttpResponse {
+pub async fn lookup(
+    query: Option<web::Query<LookupQuery>>,
+    state: web::Data<WebState>,
+) -> HttpResponse {
     let value = query.and_then(|q| q.into_inner().ma).unwrap_or_default();
     let value = value.trim();
     if value.is_empty() {
-        return lookup_page(StatusCode::OK, "", None);
+        return lookup_page(&state, StatusCode::OK, "", None);
     }
     match TrackingCode::parse(value) {
         Ok(code) => see_other(&format!("/tra-cuu/{code}")),
-        Err(_) => not_found(value),
+        Err(_) => not_found(&state, value),
     }
 }
 
@@ -294,55 +391,59 @@ pub async fn lookup(query: Option<web::Query<LookupQuery>>) -> HttpResponse {
 pub async fn ticket(
     path: web::Path<String>,
     intake: web::Data<IntakeService>,
-) -> Result<HttpResponse, WebError> {
+    state: web::Data<WebState>,
+) -> HttpResponse {
     let raw = path.into_inner();
     let Ok(code) = TrackingCode::parse(&raw) else {
-        return Ok(not_found(&raw));
+        return not_found(&state, &raw);
     };
     if code.as_str() != raw {
-        return Ok(see_other(&format!("/tra-cuu/{code}")));
+        return see_other(&format!("/tra-cuu/{code}"));
     }
     let service = intake.clone();
     let lookup = code.clone();
-    match web::block(move || service.public_view(&lookup)).await? {
-        Ok(view) => Ok(html(
+    let outcome = match web::block(move || service.public_view(&lookup)).await {
+        Ok(outcome) => outcome,
+        Err(e) => return WebError::from(e).response(&state),
+    };
+    match outcome {
+        Ok(view) => html(
             StatusCode::OK,
-            &TicketPage::new(view, request_id::current()),
-        )),
-        Err(IntakeError::NotFound(_)) => Ok(not_found(code.as_str())),
-        Err(other) => Err(other.into()),
+            &TicketPage::new(view, state.layout(StatusCode::OK)),
+        ),
+        Err(IntakeError::NotFound(_)) => not_found(&state, code.as_str()),
+        Err(other) => WebError::from(other).response(&state),
     }
 }
 
 /// Files under `/static/`, compiled into the binary.
-pub async fn asset(path: web::Path<String>) -> HttpResponse {
-    let (body, content_type): (&'static str, &str) = match path.as_str() {
-        "portal.css" => (
-            include_str!("../static/portal.css"),
-            "text/css; charset=utf-8",
+pub async fn asset(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<WebState>,
+) -> HttpResponse {
+    match assets::find(path.as_str()) {
+        Some(asset) => assets::serve(&req, asset),
+        None => html(
+            StatusCode::NOT_FOUND,
+            &ErrorPage::not_found(state.layout(StatusCode::NOT_FOUND)),
         ),
-        "portal.js" => (
-            include_str!("../static/portal.js"),
-            "text/javascript; charset=utf-8",
-        ),
-        "favicon.svg" => (include_str!("../static/favicon.svg"), "image/svg+xml"),
-        _ => {
-            return html(
-                StatusCode::NOT_FOUND,
-                &crate::pages::ErrorPage {
-                    request_id: request_id::current(),
-                    heading: "Không tìm thấy trang".to_owned(),
-                    message: "Địa chỉ này không có trên cổng thông tin 1022.".to_owned(),
-                    back_href: "/".to_owned(),
-                    back_label: "Về trang gửi phản ánh".to_owned(),
-                },
-            );
-        }
-    };
-    let mut response = HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(body);
-    crate::response::security_headers(&mut response);
-    response
+    }
+}
+
+/// `GET /favicon.ico`, for browsers that ask before reading the page's icon link.
+pub async fn favicon(req: HttpRequest) -> HttpResponse {
+    root_file(&req, "favicon.ico")
+}
+
+/// `GET /robots.txt`: the form may be indexed; tracking pages and the APIs not.
+pub async fn robots(req: HttpRequest) -> HttpResponse {
+    root_file(&req, "robots.txt")
+}
+
+fn root_file(req: &HttpRequest, name: &str) -> HttpResponse {
+    match assets::find(name) {
+        Some(asset) => assets::serve(req, asset),
+        None => HttpResponse::NotFound().finish(),
+    }
 }

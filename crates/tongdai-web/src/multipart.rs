@@ -1,8 +1,11 @@
 //! Reading the form's `multipart/form-data` body as a stream, with limits applied while
 //! reading: the whole body, each text field, each photo (bytes past the photo limit are read
 //! and dropped, so an oversize photo never fills memory but still gets a message next to the
-//! photo input), and the number of parts. The CSRF token must come before any file (the
-//! form puts it first), so a forged upload is refused before its files are read.
+//! photo input), and the number of parts.
+//!
+//! The CSRF token must come before any file (the form puts it first). When it is missing or
+//! wrong, the files of a forged or expired form are read past and dropped, never kept, but
+//! the text fields are still read: the citizen gets the form back with what they typed.
 
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::error::PayloadError;
@@ -43,14 +46,18 @@ impl ReadLimits {
 pub enum ReadError {
     TooLarge,
     Malformed(String),
-    Csrf(CsrfError),
 }
 
 /// What the browser sent.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Received {
     pub input: FormInput,
+    /// Empty when the CSRF check failed.
     pub photos: Vec<Upload>,
+    /// The outcome of the CSRF check.
+    pub csrf: Result<(), CsrfError>,
+    /// Photos were sent but not kept (the CSRF check had failed before them).
+    pub photos_dropped: bool,
 }
 
 /// Ends the stream with `Overflow` once more than `limit` bytes went through.
@@ -77,14 +84,17 @@ fn stream_error(e: MultipartError) -> ReadError {
     }
 }
 
-/// Reads the whole form. `verify_csrf` is called once, with the token field's value.
+/// Reads the whole form. `verify_csrf` is called once: with the token field's value, or
+/// with `None` when a file or the end of the form comes first.
 pub async fn read_form(
     mut multipart: Multipart,
     limits: &ReadLimits,
     verify_csrf: impl Fn(Option<&str>) -> Result<(), CsrfError>,
 ) -> Result<Received, ReadError> {
-    let mut received = Received::default();
-    let mut csrf_checked = false;
+    let mut input = FormInput::default();
+    let mut photos = Vec::new();
+    let mut photos_dropped = false;
+    let mut csrf: Option<Result<(), CsrfError>> = None;
     let mut parts = 0usize;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(stream_error)?;
@@ -101,24 +111,27 @@ pub async fn read_form(
             .and_then(|cd| cd.get_filename())
             .map(str::to_owned);
         if let Some(file_name) = file_name {
-            if !csrf_checked {
-                verify_csrf(None).map_err(ReadError::Csrf)?;
-                csrf_checked = true;
-            }
-            let keep = if name == names::PHOTOS {
+            let trusted = csrf.get_or_insert_with(|| verify_csrf(None)).is_ok();
+            let keep = if name == names::PHOTOS && trusted {
                 limits.photo.saturating_add(1)
             } else {
                 0
             };
             let mut bytes = Vec::new();
+            let mut seen = 0usize;
             while let Some(chunk) = field.next().await {
                 let chunk = chunk.map_err(stream_error)?;
+                seen = seen.saturating_add(chunk.len());
                 let room = keep.saturating_sub(bytes.len());
                 bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
             }
             // A file input with no file chosen still sends an empty part.
-            if name == names::PHOTOS && !(file_name.is_empty() && bytes.is_empty()) {
-                received.photos.push(Upload { file_name, bytes });
+            if name == names::PHOTOS && !(file_name.is_empty() && seen == 0) {
+                if trusted {
+                    photos.push(Upload { file_name, bytes });
+                } else {
+                    photos_dropped = true;
+                }
             }
         } else {
             let mut bytes = Vec::new();
@@ -131,17 +144,19 @@ pub async fn read_form(
             }
             let value = String::from_utf8(bytes)
                 .map_err(|_| ReadError::Malformed(format!("field {name:?} is not UTF-8")))?;
-            if name == names::CSRF && !csrf_checked {
-                verify_csrf(Some(&value)).map_err(ReadError::Csrf)?;
-                csrf_checked = true;
+            if name == names::CSRF && csrf.is_none() {
+                csrf = Some(verify_csrf(Some(&value)));
             }
-            received.input.set(&name, value);
+            input.set(&name, value);
         }
     }
-    if !csrf_checked {
-        verify_csrf(None).map_err(ReadError::Csrf)?;
-    }
-    Ok(received)
+    let csrf = csrf.unwrap_or_else(|| verify_csrf(None));
+    Ok(Received {
+        input,
+        photos,
+        csrf,
+        photos_dropped,
+    })
 }
 
 #[cfg(test)]
@@ -221,6 +236,8 @@ mod tests {
         let got = read_form(multipart(b, 10_000), &limits(), accept_token)
             .await
             .unwrap();
+        assert_eq!(got.csrf, Ok(()));
+        assert!(!got.photos_dropped);
         assert_eq!(got.input.title, "Ổ gà");
         assert!(got.input.consent);
         assert_eq!(got.photos.len(), 2, "the empty file part is no photo");
@@ -236,28 +253,49 @@ mod tests {
     #[actix_web::test]
     async fn csrf_is_checked_before_any_file() {
         let b = body(&[("photos", Some("a.png"), b"123"), ("csrf", None, b"good")]);
-        let err = read_form(multipart(b, 10_000), &limits(), accept_token)
+        let got = read_form(multipart(b, 10_000), &limits(), accept_token)
             .await
-            .unwrap_err();
-        assert!(
-            matches!(err, ReadError::Csrf(CsrfError::NoToken)),
-            "{err:?}"
-        );
+            .unwrap();
+        assert_eq!(got.csrf, Err(CsrfError::NoToken));
+        assert!(got.photos.is_empty(), "a file before the token is not kept");
+        assert!(got.photos_dropped);
         let b = body(&[("csrf", None, b"forged"), ("title", None, b"x")]);
-        let err = read_form(multipart(b, 10_000), &limits(), accept_token)
+        let got = read_form(multipart(b, 10_000), &limits(), accept_token)
             .await
-            .unwrap_err();
-        assert!(
-            matches!(err, ReadError::Csrf(CsrfError::Invalid)),
-            "{err:?}"
-        );
+            .unwrap();
+        assert_eq!(got.csrf, Err(CsrfError::Invalid));
+        assert!(!got.photos_dropped);
         let b = body(&[("title", None, b"x")]);
-        let err = read_form(multipart(b, 10_000), &limits(), accept_token)
+        let got = read_form(multipart(b, 10_000), &limits(), accept_token)
             .await
-            .unwrap_err();
-        assert!(
-            matches!(err, ReadError::Csrf(CsrfError::NoToken)),
-            "{err:?}"
+            .unwrap();
+        assert_eq!(got.csrf, Err(CsrfError::NoToken));
+    }
+
+    #[actix_web::test]
+    async fn a_refused_form_keeps_its_text_and_drops_its_photos() {
+        let b = body(&[
+            ("csrf", None, b"forged"),
+            ("title", None, "Ổ gà".as_bytes()),
+            ("photos", Some("a.png"), b"\x89PNG\r\n\x1a\n"),
+            ("photos", Some(""), b""),
+            ("description", None, "Sau ảnh".as_bytes()),
+            ("csrf", None, b"good"),
+        ]);
+        let got = read_form(multipart(b, 10_000), &limits(), accept_token)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.csrf,
+            Err(CsrfError::Invalid),
+            "checked once, first token"
+        );
+        assert!(got.photos.is_empty());
+        assert!(got.photos_dropped);
+        assert_eq!(got.input.title, "Ổ gà");
+        assert_eq!(
+            got.input.description, "Sau ảnh",
+            "fields after the files are read"
         );
     }
 

@@ -3,15 +3,91 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::http::StatusCode;
 use askama::Template;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use tongdai_domain::jurisdiction::Dated;
 use tongdai_domain::text::fold;
 use tongdai_domain::{AreaLevel, Jurisdiction};
+use tongdai_http::request_id;
+use tongdai_intake::validate::{DESCRIPTION_MIN_CHARS, TITLE_MIN_CHARS};
 use tongdai_intake::{IntakeLimits, PublicTicket};
 
 use crate::form::{FormErrors, FormInput, attribute_id, attribute_name};
-use crate::format;
+use crate::{WebConfig, assets, format};
+
+/// What every page shows around its content (`base.html`).
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub operator_name: String,
+    pub operator_address: String,
+    /// As citizens write it: `0272.1022`.
+    pub hotline: String,
+    /// `tel:02721022`.
+    pub hotline_href: String,
+    /// The request id, on error pages only: support staff find the request in the logs.
+    pub support_code: Option<String>,
+    pub css_href: String,
+    pub js_href: String,
+    pub icon_href: String,
+}
+
+impl Layout {
+    pub fn new(config: &WebConfig, status: StatusCode) -> Self {
+        let digits: String = config
+            .hotline
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        let error = status.is_client_error() || status.is_server_error();
+        Self {
+            operator_name: config.operator_name.clone(),
+            operator_address: config.operator_address.clone(),
+            hotline: config.hotline.clone(),
+            hotline_href: format!("tel:{digits}"),
+            support_code: if error { request_id::current() } else { None },
+            css_href: assets::url("portal.css"),
+            js_href: assets::url("portal.js"),
+            icon_href: assets::url("favicon.svg"),
+        }
+    }
+}
+
+/// A way on from an error page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub href: String,
+    pub label: String,
+}
+
+impl Link {
+    pub fn form() -> Self {
+        Self {
+            href: "/".to_owned(),
+            label: "Về trang gửi phản ánh".to_owned(),
+        }
+    }
+
+    pub fn lookup() -> Self {
+        Self {
+            href: "/tra-cuu".to_owned(),
+            label: "Tra cứu phản ánh đã gửi".to_owned(),
+        }
+    }
+}
+
+/// «Đã nhận 2 ảnh» / none.
+pub fn photos_received(count: usize) -> String {
+    if count == 0 {
+        "Không có ảnh nào được gửi kèm.".to_owned()
+    } else {
+        format!("Đã nhận {count} ảnh.")
+    }
+}
+
+/// The summary's line when a re-rendered form had photos: files are never sent back.
+pub const PHOTOS_NOT_SENT: &str =
+    "Các ảnh bạn đã chọn chưa được gửi: vui lòng chọn lại ảnh trước khi gửi.";
 
 /// An instant, for `<time datetime="iso">text</time>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,11 +173,19 @@ pub struct QuestionSet {
     pub questions: Vec<Question>,
 }
 
+/// One line of the error summary: a link to its input, or plain text (`href` `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryItem {
+    pub href: Option<String>,
+    pub message: String,
+}
+
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct FormPage {
-    pub request_id: Option<String>,
-    pub summary: Vec<(String, String)>,
+    pub layout: Layout,
+    pub summary_title: String,
+    pub summary: Vec<SummaryItem>,
     pub csrf_token: String,
     pub form_id: String,
     pub categories: Vec<OptionGroup>,
@@ -124,7 +208,9 @@ pub struct FormPage {
     pub consent_checked: bool,
     pub max_photos: usize,
     pub max_photo_mb: usize,
+    pub title_min: usize,
     pub title_max: usize,
+    pub description_min: usize,
     pub description_max: usize,
     pub address_max: usize,
     pub name_max: usize,
@@ -132,12 +218,14 @@ pub struct FormPage {
 
 /// What the form page needs besides the citizen's input.
 pub struct FormContext<'a> {
+    pub layout: Layout,
     pub jurisdiction: &'a Jurisdiction,
     pub today: NaiveDate,
     pub limits: &'a IntakeLimits,
     pub csrf_token: String,
     pub form_id: String,
-    pub request_id: Option<String>,
+    /// The error summary's heading (when there are errors).
+    pub summary_title: &'a str,
 }
 
 impl FormPage {
@@ -148,18 +236,20 @@ impl FormPage {
         photos_dropped: bool,
     ) -> Self {
         let FormContext {
+            layout,
             jurisdiction,
             today,
             limits,
             csrf_token,
             form_id,
-            request_id,
+            summary_title,
         } = ctx;
         let chosen = input.category.trim();
         let has_coordinates = !input.lat.trim().is_empty() && !input.lon.trim().is_empty();
         Self {
-            request_id,
-            summary: errors.summary(),
+            layout,
+            summary_title: summary_title.to_owned(),
+            summary: summary(jurisdiction, today, chosen, errors, photos_dropped),
             csrf_token,
             form_id,
             categories: category_groups(jurisdiction, today, chosen),
@@ -182,12 +272,62 @@ impl FormPage {
             consent_checked: input.consent,
             max_photos: limits.max_photos,
             max_photo_mb: limits.max_photo_bytes.div_ceil(1024 * 1024),
+            title_min: TITLE_MIN_CHARS,
             title_max: limits.title_max_chars,
+            description_min: DESCRIPTION_MIN_CHARS,
             description_max: limits.description_max_chars,
             address_max: limits.address_max_chars,
             name_max: limits.name_max_chars,
         }
     }
+}
+
+/// The error summary in the order of the inputs on the page (messages not tied to an input
+/// first), with the "choose your photos again" line where the photo input is.
+fn summary(
+    j: &Jurisdiction,
+    today: NaiveDate,
+    chosen: &str,
+    errors: &FormErrors,
+    photos_dropped: bool,
+) -> Vec<SummaryItem> {
+    let mut order: Vec<String> = vec!["form-errors".into(), "f-category".into()];
+    if let Some(category) = j
+        .categories
+        .iter()
+        .find(|c| c.code == chosen && c.valid_on(today))
+    {
+        let mut attributes: Vec<_> = category.attributes.iter().collect();
+        attributes.sort_by_key(|a| a.order);
+        order.extend(attributes.iter().map(|a| attribute_id(chosen, &a.code)));
+    }
+    order.extend(
+        [
+            "f-title",
+            "f-description",
+            "f-area",
+            "f-address",
+            "f-photos",
+            "f-name",
+            "f-phone",
+            "f-email",
+            "f-consent",
+        ]
+        .map(String::from),
+    );
+    let mut items = errors.summary();
+    if photos_dropped {
+        items.push(("f-photos".to_owned(), PHOTOS_NOT_SENT.to_owned()));
+    }
+    // Stable: messages of one input keep their order; unknown inputs go last.
+    items.sort_by_key(|(id, _)| order.iter().position(|o| o == id).unwrap_or(order.len()));
+    items
+        .into_iter()
+        .map(|(id, message)| SummaryItem {
+            href: (id != "form-errors").then(|| format!("#{id}")),
+            message,
+        })
+        .collect()
 }
 
 /// Categories in force on `today`: top-level ones without sub-categories as loose options,
@@ -319,7 +459,9 @@ fn question_sets(
 #[derive(Template)]
 #[template(path = "receipt.html")]
 pub struct ReceiptPage {
-    pub request_id: Option<String>,
+    pub layout: Layout,
+    /// «Đã nhận 2 ảnh.»
+    pub photos: String,
     pub code: String,
     pub category: String,
     pub agency: String,
@@ -344,8 +486,9 @@ pub struct Answer {
 #[derive(Template)]
 #[template(path = "ticket.html")]
 pub struct TicketPage {
-    pub request_id: Option<String>,
+    pub layout: Layout,
     pub t: PublicTicket,
+    pub photos: String,
     pub created: When,
     pub accept_due: Option<When>,
     pub answer_due: Option<When>,
@@ -354,9 +497,10 @@ pub struct TicketPage {
 }
 
 impl TicketPage {
-    pub fn new(t: PublicTicket, request_id: Option<String>) -> Self {
+    pub fn new(t: PublicTicket, layout: Layout) -> Self {
         Self {
-            request_id,
+            layout,
+            photos: photos_received(t.photo_count),
             created: When::instant(&t.created_at),
             accept_due: t.deadlines.accept_due.as_ref().map(When::deadline),
             answer_due: t.deadlines.answer_due.as_ref().map(When::deadline),
@@ -381,7 +525,7 @@ impl TicketPage {
 #[derive(Template)]
 #[template(path = "lookup.html")]
 pub struct LookupPage {
-    pub request_id: Option<String>,
+    pub layout: Layout,
     pub value: String,
     pub heading: String,
     pub error: Option<String>,
@@ -390,9 +534,23 @@ pub struct LookupPage {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
-    pub request_id: Option<String>,
+    pub layout: Layout,
     pub heading: String,
     pub message: String,
-    pub back_href: String,
-    pub back_label: String,
+    /// The first is the main way on (a button), the others plain links.
+    pub links: Vec<Link>,
+}
+
+impl ErrorPage {
+    /// An address the portal does not have.
+    pub fn not_found(layout: Layout) -> Self {
+        Self {
+            layout,
+            heading: "Không tìm thấy trang".to_owned(),
+            message: "Địa chỉ này không có trên cổng thông tin Tổng đài 1022: có thể địa chỉ đã \
+                      bị gõ sai hoặc trang đã được chuyển đi nơi khác."
+                .to_owned(),
+            links: vec![Link::form(), Link::lookup()],
+        }
+    }
 }
