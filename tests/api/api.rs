@@ -15,7 +15,7 @@ use crate::helpers::{TestApp, assert_problem, backends, repo_root, spawn_app, sp
 // ---------------------------------------------------------------------------------------
 // Helpers
 
-const PNG: &[u8] =
+pub(crate) const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 const EXE: &[u8] = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0 this program cannot be run in DOS";
 
@@ -28,7 +28,7 @@ fn key(name: &str) -> Vec<u8> {
 }
 
 /// A street light that does not work, in Phường Long An: routed to its People's Committee.
-fn lamp() -> Value {
+pub(crate) fn lamp() -> Value {
     json!({
         "category": "chieu-sang.den-duong",
         "title": "Đèn đường không sáng",
@@ -77,7 +77,7 @@ fn hs256(app: &TestApp, claims: &Value) -> String {
     )
 }
 
-fn citizen_token(app: &TestApp, sub: &str) -> String {
+pub(crate) fn citizen_token(app: &TestApp, sub: &str) -> String {
     hs256(app, &citizen_claims(app, sub))
 }
 
@@ -108,7 +108,7 @@ fn b64url(bytes: &[u8]) -> String {
     out
 }
 
-async fn post_ticket(
+pub(crate) async fn post_ticket(
     app: &TestApp,
     body: &Value,
     token: Option<&str>,
@@ -133,7 +133,7 @@ async fn get_with(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Re
 }
 
 /// A `multipart/form-data` body built by hand: `(name, file name, content type, bytes)`.
-fn multipart(parts: &[(&str, Option<&str>, &str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(parts: &[(&str, Option<&str>, &str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----tongdai-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (name, file_name, content_type, bytes) in parts {
@@ -155,7 +155,7 @@ fn multipart(parts: &[(&str, Option<&str>, &str, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn post_multipart(
+pub(crate) async fn post_multipart(
     app: &TestApp,
     path: &str,
     parts: &[(&str, Option<&str>, &str, &[u8])],
@@ -173,18 +173,18 @@ async fn post_multipart(
     request.send().await.unwrap()
 }
 
-fn count(app: &TestApp) -> i64 {
+pub(crate) fn count(app: &TestApp) -> i64 {
     tickets::count_tickets(&mut app.db.db.conn().unwrap()).unwrap()
 }
 
-fn stored(app: &TestApp, code: &str) -> tickets::Ticket {
+pub(crate) fn stored(app: &TestApp, code: &str) -> tickets::Ticket {
     let code = TrackingCode::parse(code).unwrap();
     tickets::find_by_code(&mut app.db.db.conn().unwrap(), &code)
         .unwrap()
         .unwrap()
 }
 
-fn field_errors(body: &Value) -> Vec<String> {
+pub(crate) fn field_errors(body: &Value) -> Vec<String> {
     body["errors"]
         .as_array()
         .unwrap()
@@ -207,7 +207,7 @@ async fn assert_invalid_token(response: reqwest::Response, case: &str) {
     assert_problem(response, 401, "invalid-token").await;
 }
 
-fn create_staff(app: &TestApp, username: &str, roles: &[&str]) -> tongdai_storage::users::User {
+pub(crate) fn create_staff(app: &TestApp, username: &str, roles: &[&str]) -> tongdai_storage::users::User {
     use tongdai_domain::Clock;
     tongdai_api::users::create_user(
         &mut app.db.db.conn().unwrap(),
@@ -224,7 +224,7 @@ fn create_staff(app: &TestApp, username: &str, roles: &[&str]) -> tongdai_storag
     .unwrap()
 }
 
-async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
     app.client
         .post(app.url("/api/v1/auth/login"))
         .json(&json!({"username": username, "password": password}))
@@ -233,7 +233,7 @@ async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Respon
         .unwrap()
 }
 
-async fn staff_token(app: &TestApp, username: &str) -> String {
+pub(crate) async fn staff_token(app: &TestApp, username: &str) -> String {
     let response = login(app, username, "mật-khẩu-đủ-dài-2026").await;
     assert_eq!(response.status().as_u16(), 200);
     let body: Value = response.json().await.unwrap();

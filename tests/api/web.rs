@@ -39,13 +39,13 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
 }
 
 /// What a browser keeps from the form page: the CSRF cookie and the hidden fields.
-struct FormSession {
-    cookie: String,
+pub(crate) struct FormSession {
+    pub(crate) cookie: String,
     token: String,
     form_id: String,
 }
 
-async fn open_form(app: &TestApp) -> FormSession {
+pub(crate) async fn open_form(app: &TestApp) -> FormSession {
     let response = app.get("/").await;
     assert_eq!(response.status().as_u16(), 200);
     let cookie = response
@@ -69,10 +69,10 @@ async fn open_form(app: &TestApp) -> FormSession {
 
 /// A `multipart/form-data` body, parts in the order given (as a browser sends them).
 #[derive(Default)]
-struct Multipart(Vec<u8>);
+pub(crate) struct Multipart(Vec<u8>);
 
 impl Multipart {
-    fn text(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn text(mut self, name: &str, value: &str) -> Self {
         self.0.extend_from_slice(
             format!(
                 "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
@@ -82,7 +82,7 @@ impl Multipart {
         self
     }
 
-    fn file(mut self, name: &str, file_name: &str, bytes: &[u8]) -> Self {
+    pub(crate) fn file(mut self, name: &str, file_name: &str, bytes: &[u8]) -> Self {
         self.0.extend_from_slice(
             format!(
                 "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -102,7 +102,7 @@ impl Multipart {
 }
 
 /// The fields of a complete report, after the session's hidden fields; `skip` leaves some out.
-fn report(session: &FormSession, skip: &[&str]) -> Multipart {
+pub(crate) fn report(session: &FormSession, skip: &[&str]) -> Multipart {
     let mut form = Multipart::default()
         .text("csrf", &session.token)
         .text("form_id", &session.form_id)
@@ -132,7 +132,7 @@ fn report(session: &FormSession, skip: &[&str]) -> Multipart {
     form
 }
 
-async fn post_form(app: &TestApp, cookie: Option<&str>, body: Multipart) -> reqwest::Response {
+pub(crate) async fn post_form(app: &TestApp, cookie: Option<&str>, body: Multipart) -> reqwest::Response {
     let mut request = app
         .client
         .post(app.url("/"))
@@ -147,12 +147,12 @@ async fn post_form(app: &TestApp, cookie: Option<&str>, body: Multipart) -> reqw
     request.send().await.expect("the server answers")
 }
 
-fn count_tickets(app: &TestApp) -> i64 {
+pub(crate) fn count_tickets(app: &TestApp) -> i64 {
     let mut conn = app.db.db.conn().unwrap();
     tickets::count_tickets(&mut conn).unwrap()
 }
 
-fn tracking_code_in(html: &str) -> TrackingCode {
+pub(crate) fn tracking_code_in(html: &str) -> TrackingCode {
     let shown = between(html, "id=\"tracking-code\">", "<").expect("the page shows a code");
     TrackingCode::parse(shown).expect("a well-formed tracking code")
 }

@@ -109,3 +109,34 @@ where
 /// The generic text shown for a 500: the details stay in the log.
 pub const INTERNAL_DETAIL: &str =
     "Đã có lỗi xảy ra. Vui lòng thử lại hoặc liên hệ Tổng đài 1022 kèm mã yêu cầu.";
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use tracing::Instrument;
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn blocking_work_logs_inside_the_request_span() {
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+        let span = tracing::info_span!("request", request_id = "0123456789abcdef");
+        let seen = async { block(|| tracing::Span::current().metadata().map(|m| m.name())).await }
+            .instrument(span)
+            .await
+            .unwrap();
+        assert_eq!(seen, Some("request"));
+    }
+
+    #[test]
+    fn retry_after_is_the_told_value_or_five_seconds() {
+        let told = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "x", "y")
+            .with("retry_after", serde_json::json!(42));
+        assert_eq!(told.response().headers()[header::RETRY_AFTER], "42");
+        let busy = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "x", "y");
+        assert_eq!(busy.response().headers()[header::RETRY_AFTER], "5");
+        let plain = Problem::new(StatusCode::NOT_FOUND, "not-found", "x", "y").response();
+        assert!(plain.headers().get(header::RETRY_AFTER).is_none());
+        assert_eq!(plain.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+}

@@ -227,6 +227,17 @@ fn appended_events_get_the_next_sequence_number() {
         assert_eq!(append_event(&mut conn, ticket.id, &accepted).unwrap(), 3);
         let history = events(&mut conn, ticket.id, false).unwrap();
         assert_eq!(history.last().map(|e| &e.event), Some(&accepted));
+        // The ticket changed when its history did (optimistic checks compare updated_at) …
+        let changed = find_by_id(&mut conn, ticket.id).unwrap().unwrap();
+        assert_eq!(changed.updated_at, accepted.occurred_at, "{}", db.backend());
+        // … and an event stamped earlier (another instance's clock) never moves it back.
+        let late = TicketEvent {
+            occurred_at: at(2026, 2, 23, 7, 0),
+            ..accepted.clone()
+        };
+        append_event(&mut conn, ticket.id, &late).unwrap();
+        let kept = find_by_id(&mut conn, ticket.id).unwrap().unwrap();
+        assert_eq!(kept.updated_at, accepted.occurred_at);
         let missing = append_event(&mut conn, TicketId(Uuid::nil()), &accepted);
         assert!(
             matches!(missing, Err(StorageError::NotFound(_))),
