@@ -22,6 +22,7 @@ use crate::pages::{
     ErrorPage, FormContext, FormPage, LookupPage, ReceiptPage, TicketPage, When, photos_received,
 };
 use crate::response::html;
+use crate::upload;
 
 const IDEMPOTENCY_SCOPE: &str = "web-form";
 /// The error summary's heading when the citizen has inputs to correct.
@@ -31,7 +32,7 @@ const NOT_SENT: &str = "Phản ánh chưa được gửi";
 
 /// The value of one cookie of the request (the `Cookie` header, parsed by hand: the
 /// portal's only cookie is the CSRF nonce).
-fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
@@ -42,14 +43,14 @@ fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// The nonce of this browser, and whether it must be (re)set.
-fn csrf_nonce(req: &HttpRequest) -> (String, bool) {
+pub(crate) fn csrf_nonce(req: &HttpRequest) -> (String, bool) {
     match cookie(req, COOKIE).filter(|n| csrf::valid_nonce(n)) {
         Some(nonce) => (nonce.to_owned(), false),
         None => (csrf::new_nonce(&mut rand::rng()), true),
     }
 }
 
-fn set_csrf_cookie(response: &mut HttpResponse, req: &HttpRequest, nonce: &str) {
+pub(crate) fn set_csrf_cookie(response: &mut HttpResponse, req: &HttpRequest, nonce: &str) {
     let https = req
         .app_data::<web::Data<tongdai_http::PublicBase>>()
         .is_some_and(|base| base.is_https());
@@ -204,6 +205,15 @@ pub async fn submit(
     }
 }
 
+/// True when the request declares a body over `limit` bytes (refused before reading it).
+pub(crate) fn declared_over(req: &HttpRequest, limit: usize) -> bool {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+}
+
 async fn file_report(
     req: &HttpRequest,
     payload: web::Payload,
@@ -215,12 +225,7 @@ async fn file_report(
     let too_large = WebError::PayloadTooLarge {
         limit: read_limits.body,
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > read_limits.body) {
+    if declared_over(req, read_limits.body) {
         return Err(too_large);
     }
 
@@ -252,7 +257,7 @@ async fn file_report(
             client = ?client,
             "portal honeypot filled: answered as if filed, nothing stored"
         );
-        return Ok(decoy_receipt(state, photos.len()));
+        return Ok(decoy_receipt(intake, state, photos.len()));
     }
 
     let photo_count = photos.len();
@@ -265,7 +270,7 @@ async fn file_report(
     let service = intake.clone();
     let outcome = tongdai_http::block(move || service.submit(draft, idempotency)).await?;
     match outcome {
-        Ok(receipt) => Ok(receipt_page(state, &receipt, photo_count)),
+        Ok(receipt) => Ok(receipt_page(intake, state, &receipt, photo_count)),
         Err(IntakeError::Invalid(fields)) => Ok(reply.invalid(&input, &fields, photos_sent)),
         Err(IntakeError::IdempotencyKeyReused) => {
             let errors = FormErrors::general(
@@ -282,11 +287,16 @@ async fn file_report(
     }
 }
 
-fn log_csrf_refusal(e: CsrfError, client: Option<IpAddr>) {
+pub(crate) fn log_csrf_refusal(e: CsrfError, client: Option<IpAddr>) {
     tracing::info!(reason = ?e, client = ?client, "portal form refused: CSRF check failed");
 }
 
-fn receipt_page(state: &WebState, receipt: &Receipt, photo_count: usize) -> HttpResponse {
+fn receipt_page(
+    intake: &IntakeService,
+    state: &WebState,
+    receipt: &Receipt,
+    photo_count: usize,
+) -> HttpResponse {
     let ticket = &receipt.ticket;
     let decision = &receipt.decision;
     let agency = if decision.is_triage() {
@@ -303,13 +313,17 @@ fn receipt_page(state: &WebState, receipt: &Receipt, photo_count: usize) -> Http
         answer_due: Some(When::deadline(&decision.deadlines.answer_due)),
         tracking_path: format!("/tra-cuu/{}", ticket.code),
         tracking_url: receipt.tracking_url.clone(),
+        upload: upload::PrivateLink::new(intake, &ticket.code, &receipt.upload_token, photo_count),
     };
     html(StatusCode::OK, &page)
 }
 
-/// What a bot that filled the honeypot sees: a receipt like any other, for nothing.
-fn decoy_receipt(state: &WebState, photo_count: usize) -> HttpResponse {
+/// What a bot that filled the honeypot sees: a receipt like any other, for nothing. Its
+/// private link carries a random token for a code that was never stored: it leads to the
+/// same 403 page as any wrong link.
+fn decoy_receipt(intake: &IntakeService, state: &WebState, photo_count: usize) -> HttpResponse {
     let code = TrackingCode::generate(&mut rand::rng());
+    let token = upload::decoy_token();
     let page = ReceiptPage {
         layout: state.layout(StatusCode::OK),
         photos: photos_received(photo_count),
@@ -318,7 +332,8 @@ fn decoy_receipt(state: &WebState, photo_count: usize) -> HttpResponse {
         agency: "Tổng đài đang phân loại…".to_owned(),
         answer_due: None,
         tracking_path: format!("/tra-cuu/{code}"),
-        tracking_url: format!("/tra-cuu/{code}"),
+        tracking_url: intake.tracking_url(&code),
+        upload: upload::PrivateLink::new(intake, &code, &token, photo_count),
     };
     html(StatusCode::OK, &page)
 }
@@ -363,7 +378,7 @@ fn not_found(state: &WebState, value: &str) -> HttpResponse {
     )
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub(crate) fn see_other(location: &str) -> HttpResponse {
     let mut response = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish();
