@@ -625,6 +625,7 @@ async fn a_filled_honeypot_gets_a_receipt_but_nothing_is_stored() {
         let (decoy_shape, real_shape) = (shape(&decoy, &code), shape(&real, &real_code));
         for part in [
             "Liên kết riêng để bổ sung ảnh — không chia sẻ liên kết này",
+            "<dt>Hạn trả lời</dt>",
             "Địa chỉ liên kết riêng: <span class=\"url\" id=\"upload-url\">http://127.0.0.1:8080LINK</span>",
             "Địa chỉ trang theo dõi: <span class=\"url\">http://127.0.0.1:8080/tra-cuu/CODE</span>",
         ] {

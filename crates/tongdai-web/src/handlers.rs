@@ -9,8 +9,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use rand::Rng;
 use serde::Deserialize;
-use tongdai_domain::{TrackingCode, local_date};
+use tongdai_domain::{Priority, TrackingCode, local_date};
 use tongdai_intake::{IdempotencyRequest, IntakeError, IntakeService, Receipt};
+use tongdai_routing::{Place, Report};
 
 use crate::WebState;
 use crate::assets;
@@ -19,7 +20,7 @@ use crate::error::WebError;
 use crate::form::{FormErrors, FormInput};
 use crate::multipart::{ReadError, ReadLimits, Received, limited, read_form};
 use crate::pages::{
-    ErrorPage, FormContext, FormPage, LookupPage, ReceiptPage, TicketPage, When, photos_received,
+    ErrorPage, FormContext, FormPage, LookupPage, ReceiptPage, TRIAGE, TicketPage, photos_received,
 };
 use crate::response::html;
 use crate::upload;
@@ -257,7 +258,7 @@ async fn file_report(
             client = ?client,
             "portal honeypot filled: answered as if filed, nothing stored"
         );
-        return Ok(decoy_receipt(intake, state, photos.len()));
+        return Ok(decoy_receipt(intake, state, &input, photos.len()));
     }
 
     let photo_count = photos.len();
@@ -297,43 +298,61 @@ fn receipt_page(
     receipt: &Receipt,
     photo_count: usize,
 ) -> HttpResponse {
-    let ticket = &receipt.ticket;
-    let decision = &receipt.decision;
-    let agency = if decision.is_triage() {
-        "Tổng đài đang phân loại…".to_owned()
-    } else {
-        decision.agency_name.clone()
-    };
-    let page = ReceiptPage {
-        layout: state.layout(StatusCode::OK),
-        photos: photos_received(photo_count),
-        code: ticket.code.to_string(),
-        category: decision.category_name.clone(),
-        agency,
-        answer_due: Some(When::deadline(&decision.deadlines.answer_due)),
-        tracking_path: format!("/tra-cuu/{}", ticket.code),
-        tracking_url: receipt.tracking_url.clone(),
-        upload: upload::PrivateLink::new(intake, &ticket.code, &receipt.upload_token, photo_count),
-    };
+    let code = &receipt.ticket.code;
+    let page = ReceiptPage::new(
+        state.layout(StatusCode::OK),
+        &receipt.decision,
+        code,
+        receipt.tracking_url.clone(),
+        photo_count,
+        upload::PrivateLink::new(intake, code, &receipt.upload_token, photo_count),
+    );
     html(StatusCode::OK, &page)
 }
 
-/// What a bot that filled the honeypot sees: a receipt like any other, for nothing. Its
-/// private link carries a random token for a code that was never stored: it leads to the
-/// same 403 page as any wrong link.
-fn decoy_receipt(intake: &IntakeService, state: &WebState, photo_count: usize) -> HttpResponse {
+/// What a bot that filled the honeypot sees: a receipt like any other, for nothing. The
+/// report is routed (pure, nothing stored) so the receipt names an agency and a deadline
+/// like a real one; its private link carries a random token for a code that was never
+/// stored and leads to the same 403 page as any wrong link.
+fn decoy_receipt(
+    intake: &IntakeService,
+    state: &WebState,
+    input: &FormInput,
+    photo_count: usize,
+) -> HttpResponse {
     let code = TrackingCode::generate(&mut rand::rng());
     let token = upload::decoy_token();
-    let page = ReceiptPage {
-        layout: state.layout(StatusCode::OK),
-        photos: photos_received(photo_count),
-        code: code.to_string(),
-        category: "Khác".to_owned(),
-        agency: "Tổng đài đang phân loại…".to_owned(),
-        answer_due: None,
-        tracking_path: format!("/tra-cuu/{code}"),
-        tracking_url: intake.tracking_url(&code),
-        upload: upload::PrivateLink::new(intake, &code, &token, photo_count),
+    let route = |category: &str, place: Place| {
+        intake
+            .router()
+            .route(&Report {
+                category: category.to_owned(),
+                place,
+                priority: Priority::BinhThuong,
+                filed_at: intake.clock().now(),
+            })
+            .ok()
+    };
+    let decision = route(input.category.trim(), input.to_draft(Vec::new()).place)
+        .or_else(|| route("khac", Place::default()));
+    let layout = state.layout(StatusCode::OK);
+    let tracking_url = intake.tracking_url(&code);
+    let upload = upload::PrivateLink::new(intake, &code, &token, photo_count);
+    let page = match decision {
+        Some(decision) => {
+            ReceiptPage::new(layout, &decision, &code, tracking_url, photo_count, upload)
+        }
+        None => ReceiptPage {
+            layout,
+            photos: photos_received(photo_count),
+            code: code.to_string(),
+            category: "Khác".to_owned(),
+            agency: TRIAGE.to_owned(),
+            answer_due: None,
+            tracking_path: format!("/tra-cuu/{code}"),
+            tracking_url,
+            upload,
+        },
     };
     html(StatusCode::OK, &page)
 }

@@ -8,10 +8,11 @@ use askama::Template;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use tongdai_domain::jurisdiction::Dated;
 use tongdai_domain::text::fold;
-use tongdai_domain::{AreaLevel, Jurisdiction};
+use tongdai_domain::{AreaLevel, Jurisdiction, TrackingCode};
 use tongdai_http::request_id;
 use tongdai_intake::validate::{DESCRIPTION_MIN_CHARS, TITLE_MIN_CHARS};
 use tongdai_intake::{IntakeLimits, PublicTicket};
+use tongdai_routing::RoutingDecision;
 
 use crate::form::{FormErrors, FormInput, attribute_id, attribute_name};
 use crate::{WebConfig, assets, format};
@@ -470,6 +471,37 @@ pub struct ReceiptPage {
     pub tracking_url: String,
     /// The private link for adding photos later (none when the report has all it may).
     pub upload: Option<crate::upload::PrivateLink>,
+}
+
+/// What a receipt says while the IOC triage team decides who handles the report.
+pub const TRIAGE: &str = "Tổng đài đang phân loại…";
+
+impl ReceiptPage {
+    pub fn new(
+        layout: Layout,
+        decision: &RoutingDecision,
+        code: &TrackingCode,
+        tracking_url: String,
+        photo_count: usize,
+        upload: Option<crate::upload::PrivateLink>,
+    ) -> Self {
+        let agency = if decision.is_triage() {
+            TRIAGE.to_owned()
+        } else {
+            decision.agency_name.clone()
+        };
+        Self {
+            layout,
+            photos: photos_received(photo_count),
+            code: code.to_string(),
+            category: decision.category_name.clone(),
+            agency,
+            answer_due: Some(When::deadline(&decision.deadlines.answer_due)),
+            tracking_path: format!("/tra-cuu/{code}"),
+            tracking_url,
+            upload,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
