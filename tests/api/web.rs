@@ -605,12 +605,51 @@ async fn a_filled_honeypot_gets_a_receipt_but_nothing_is_stored() {
             .text("consent", "yes");
         let response = post_form(&app, Some(&session.cookie), body).await;
         assert_html_page(&response, 200);
-        let code = tracking_code_in(&response.text().await.unwrap());
+        let decoy = response.text().await.unwrap();
+        let code = tracking_code_in(&decoy);
         assert_eq!(count_tickets(&app), 0, "{backend}");
         assert_eq!(
             app.get(&format!("/tra-cuu/{code}")).await.status().as_u16(),
             404
         );
+
+        // It looks like a real receipt, private link included; the link leads to the page
+        // every wrong link gets.
+        let (real_code, real) = file_with_photos(&app, 0).await;
+        let shape = |html: &str, code: &TrackingCode| {
+            let link = private_link_in(html);
+            html.replace(&link, "LINK")
+                .replace(token_of(&link), "TOKEN")
+                .replace(code.as_str(), "CODE")
+        };
+        let (decoy_shape, real_shape) = (shape(&decoy, &code), shape(&real, &real_code));
+        for part in [
+            "Liên kết riêng để bổ sung ảnh — không chia sẻ liên kết này",
+            "<dt>Hạn trả lời</dt>",
+            "Địa chỉ liên kết riêng: <span class=\"url\" id=\"upload-url\">http://127.0.0.1:8080LINK</span>",
+            "Địa chỉ trang theo dõi: <span class=\"url\">http://127.0.0.1:8080/tra-cuu/CODE</span>",
+        ] {
+            assert!(
+                real_shape.contains(part),
+                "{backend}: the receipt has {part}"
+            );
+            assert!(
+                decoy_shape.contains(part),
+                "{backend}: the decoy lacks {part}"
+            );
+        }
+        let fake_link = private_link_in(&decoy);
+        assert_eq!(token_of(&fake_link).len(), 32);
+        let fake = forbidden_page(app.get(&fake_link).await).await;
+        let wrong = forbidden_page(
+            app.get(&format!(
+                "/tra-cuu/{real_code}/bo-sung-anh?ma={}",
+                "0".repeat(32)
+            ))
+            .await,
+        )
+        .await;
+        assert_eq!(fake, wrong, "{backend}");
     }
 }
 
@@ -908,6 +947,517 @@ async fn a_report_without_photos_says_so_on_the_receipt_and_the_tracking_page() 
         .await
         .unwrap();
     assert!(html.contains("<dd id=\"photos\">Không có ảnh nào được gửi kèm.</dd>"));
+}
+
+// ------------------------------------------------- adding photos by the private link
+
+/// The receipt's private link for adding photos (a path holding the upload token).
+fn private_link_in(html: &str) -> String {
+    between(html, "id=\"upload-link\" href=\"", "\"")
+        .expect("the receipt has the private link")
+        .to_owned()
+}
+
+fn token_of(link: &str) -> &str {
+    link.split_once("?ma=")
+        .expect("the token is in the query")
+        .1
+}
+
+/// Files a report with `photos` PNGs; the code and the receipt.
+async fn file_with_photos(app: &TestApp, photos: usize) -> (TrackingCode, String) {
+    let session = open_form(app).await;
+    let mut body = report(&session, &[]);
+    for i in 0..photos {
+        body = body.file("photos", &format!("luc-gui-{i}.png"), PNG);
+    }
+    let response = post_form(app, Some(&session.cookie), body).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let html = response.text().await.unwrap();
+    (tracking_code_in(&html), html)
+}
+
+/// A page whose address holds the token: HTML, never cached, never in a Referer.
+fn assert_private_page(response: &reqwest::Response, status: u16) {
+    assert_eq!(response.status().as_u16(), status);
+    let headers = response.headers();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["x-robots-tag"], "noindex, nofollow");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("form-action 'self'")
+    );
+}
+
+/// Opens the private page as a browser without cookies would: its CSRF cookie and token.
+async fn open_photos_page(app: &TestApp, link: &str) -> (FormSession, String) {
+    let response = app.get(link).await;
+    assert_private_page(&response, 200);
+    let cookie = csrf_cookie_of(&response).expect("the page sets the CSRF cookie");
+    let html = response.text().await.unwrap();
+    let token = between(&html, "name=\"csrf\" value=\"", "\"")
+        .expect("a CSRF token")
+        .to_owned();
+    (
+        FormSession {
+            cookie,
+            token,
+            form_id: String::new(),
+        },
+        html,
+    )
+}
+
+fn photos_body(csrf: &str, photos: usize) -> Multipart {
+    let mut body = Multipart::default().text("csrf", csrf);
+    for i in 0..photos {
+        body = body.file("photos", &format!("bo-sung-{i}.png"), PNG);
+    }
+    body
+}
+
+/// POSTs to the private link, not following the redirect.
+async fn post_photos(
+    app: &TestApp,
+    link: &str,
+    cookie: Option<&str>,
+    body: Multipart,
+) -> reqwest::Response {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client
+        .post(app.url(link))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body.finish());
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.expect("the server answers")
+}
+
+/// The photos stored with a ticket and its `photos_added` events.
+fn stored_photos(app: &TestApp, code: &TrackingCode) -> (usize, Vec<tongdai_domain::TicketEvent>) {
+    let mut conn = app.db.db.conn().unwrap();
+    let ticket = tickets::find_by_code(&mut conn, code).unwrap().unwrap();
+    let photos = tickets::attachments_of(&mut conn, ticket.id).unwrap().len();
+    let added = tickets::events(&mut conn, ticket.id, false)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .filter(|e| e.kind == tongdai_domain::EventKind::PhotosAdded)
+        .collect();
+    (photos, added)
+}
+
+#[tokio::test]
+async fn the_receipt_s_private_link_adds_photos_later() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (code, receipt) = file_with_photos(&app, 1).await;
+
+        // The receipt: a private link, labelled as such, with its whole address.
+        assert!(
+            receipt.contains("Liên kết riêng để bổ sung ảnh — không chia sẻ liên kết này"),
+            "{backend}"
+        );
+        let link = private_link_in(&receipt);
+        let token = token_of(&link).to_owned();
+        assert_eq!(link, format!("/tra-cuu/{code}/bo-sung-anh?ma={token}"));
+        assert_eq!(token.len(), 32);
+        assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+        let url = between(&receipt, "id=\"upload-url\">", "<").unwrap();
+        assert_eq!(url, format!("http://127.0.0.1:8080{link}"));
+        assert!(receipt.contains("tối đa 4 ảnh nữa"), "{backend}");
+
+        // The private page: the ticket, its photos and room, a form posting back to it.
+        let (session, html) = open_photos_page(&app, &link).await;
+        assert!(html.contains("<html lang=\"vi\">"));
+        assert!(html.contains(code.as_str()));
+        assert!(html.contains(TITLE), "{backend}: the title");
+        assert!(
+            html.contains("<dd id=\"photos\">Đã có 1 ảnh; có thể gửi thêm 4 ảnh nữa.</dd>"),
+            "{backend}"
+        );
+        assert!(html.contains(&format!(
+            "<form method=\"post\" action=\"{link}\" enctype=\"multipart/form-data\""
+        )));
+        assert!(html.contains("<label for=\"f-photos\">"));
+        assert!(html.contains("Chọn tối đa 4 ảnh JPEG, PNG, HEIC hoặc WebP"));
+        assert!(html.contains(&format!("href=\"/tra-cuu/{code}\"")));
+        assert!(
+            !html.contains("Mã hỗ trợ"),
+            "no support code on a good page"
+        );
+        for personal in [NAME, PHONE, "0912345678", EMAIL] {
+            assert!(!html.contains(personal), "{backend}: {personal}");
+        }
+
+        // Two photos: stored, then a redirect to the confirmation (a reload adds nothing).
+        let response = post_photos(
+            &app,
+            &link,
+            Some(&session.cookie),
+            photos_body(&session.token, 2),
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 303, "{backend}");
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(location, format!("{link}&da-nhan=2"));
+        let (photos, added) = stored_photos(&app, &code);
+        assert_eq!(photos, 3, "{backend}: 1 with the report, 2 later");
+        assert_eq!(added.len(), 1);
+        assert_eq!(added[0].payload["count"], 2);
+        assert_eq!(added[0].actor, tongdai_domain::Actor::Citizen);
+        assert_eq!(added[0].visibility, tongdai_domain::EventVisibility::Public);
+
+        let done = app.get(&location).await;
+        assert_private_page(&done, 200);
+        let html = done.text().await.unwrap();
+        assert!(html.contains("<h1>Đã nhận thêm 2 ảnh</h1>"), "{backend}");
+        assert!(html.contains("<dd id=\"photos\">Đã có 3 ảnh; có thể gửi thêm 2 ảnh nữa.</dd>"));
+        assert!(html.contains(&format!(
+            "<a class=\"button primary\" href=\"/tra-cuu/{code}\">Xem trang theo dõi phản ánh</a>"
+        )));
+        assert!(html.contains("id=\"more-photos\""));
+        assert_eq!(stored_photos(&app, &code).0, 3, "showing it stores nothing");
+
+        // The public tracking page counts them, says so in the timeline, and never shows
+        // the private link.
+        let public = app.get(&format!("/tra-cuu/{code}")).await;
+        assert_html_page(&public, 200);
+        let html = public.text().await.unwrap();
+        assert!(
+            html.contains("<dd id=\"photos\">Đã nhận 3 ảnh.</dd>"),
+            "{backend}"
+        );
+        assert!(html.contains("Bổ sung ảnh"), "{backend}: the timeline");
+        assert!(
+            !html.contains(&token),
+            "{backend}: the token on the public page"
+        );
+        assert!(!html.contains("bo-sung-anh"), "{backend}: the private link");
+        let api = app.get(&format!("/api/v1/tickets/{code}")).await;
+        assert!(!api.text().await.unwrap().contains(&token));
+
+        // It is the ticket's own upload token: the app's API takes it too.
+        let (content_type, body) = (
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+            Multipart::default().file("photos", "app.png", PNG).finish(),
+        );
+        let response = app
+            .client
+            .post(app.url(&format!("/api/v1/tickets/{code}/attachments")))
+            .header("content-type", content_type)
+            .header("upload-token", &token)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201, "{backend}");
+    }
+}
+
+/// The page a wrong link gets, without the footer's support code (which is per request).
+async fn forbidden_page(response: reqwest::Response) -> String {
+    assert_private_page(&response, 403);
+    let request_id = request_id_of(&response);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<h1>Liên kết bổ sung ảnh không đúng</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/tra-cuu\""), "a way on");
+    assert_support_code(&html, &request_id);
+    assert!(!html.contains("name=\"photos\""), "no form");
+    html.replace(&request_id, "")
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_token_gets_403_and_nothing_is_stored() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (code, receipt) = file_with_photos(&app, 0).await;
+        let link = private_link_in(&receipt);
+        let token = token_of(&link).to_owned();
+        let (other_code, other_receipt) = file_with_photos(&app, 0).await;
+        let other_token = token_of(&private_link_in(&other_receipt)).to_owned();
+        let base = format!("/tra-cuu/{code}/bo-sung-anh");
+        let mut wrong = token.clone().into_bytes();
+        wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
+        let wrong = String::from_utf8(wrong).unwrap();
+
+        let cases = [
+            ("no token", base.clone()),
+            ("an empty token", format!("{base}?ma=")),
+            ("one wrong digit", format!("{base}?ma={wrong}")),
+            ("a cut token", format!("{base}?ma={}", &token[..20])),
+            ("not hex", format!("{base}?ma=khong-phai-ma")),
+            ("another ticket's token", format!("{base}?ma={other_token}")),
+            (
+                "the token in another parameter",
+                format!("{base}?token={token}"),
+            ),
+            (
+                "an unknown code",
+                format!("/tra-cuu/1022-AAAA-AAAA/bo-sung-anh?ma={token}"),
+            ),
+            (
+                "a malformed code",
+                format!("/tra-cuu/khong-co/bo-sung-anh?ma={token}"),
+            ),
+        ];
+        let mut pages = Vec::new();
+        for (case, path) in &cases {
+            let html = forbidden_page(app.get(path).await).await;
+            pages.push((case, html));
+        }
+        // One page for all: nothing tells an unknown code from a wrong token.
+        for (case, html) in &pages {
+            assert_eq!(html, &pages[0].1, "{backend}: {case} gets another page");
+        }
+
+        // A POST with a wrong token and a good CSRF pair is refused, its photos unread.
+        let (session, _) = open_photos_page(&app, &link).await;
+        for (case, path) in &cases {
+            let response = post_photos(
+                &app,
+                path,
+                Some(&session.cookie),
+                photos_body(&session.token, 2),
+            )
+            .await;
+            let html = forbidden_page(response).await;
+            assert_eq!(html, pages[0].1, "{backend} POST {case}");
+        }
+        for c in [&code, &other_code] {
+            let (photos, added) = stored_photos(&app, c);
+            assert_eq!((photos, added.len()), (0, 0), "{backend}: stored for {c}");
+        }
+        let attachments = app.data_dir.path().join("attachments");
+        let files = std::fs::read_dir(&attachments)
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(files, 0, "{backend}: no file written");
+
+        // The right token still works: the token is per ticket, the page is not broken.
+        let response = post_photos(
+            &app,
+            &link,
+            Some(&session.cookie),
+            photos_body(&session.token, 1),
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 303, "{backend}");
+        assert_eq!(stored_photos(&app, &code).0, 1);
+        assert_eq!(stored_photos(&app, &other_code).0, 0);
+    }
+}
+
+/// Sends only the head of a POST that declares `length` bytes and reads the answer's
+/// status line: a refused body must be refused before it is read.
+async fn status_of_declared_post(app: &TestApp, path: &str, cookie: &str, length: u64) -> String {
+    use std::io::{Read, Write};
+    let addr = app.base.strip_prefix("http://").unwrap().to_owned();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    );
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        text.lines().next().unwrap_or_default().to_owned()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_private_page_keeps_to_the_photo_limit() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (code, receipt) = file_with_photos(&app, 4).await;
+        assert!(receipt.contains("tối đa 1 ảnh nữa"), "{backend}");
+        let link = private_link_in(&receipt);
+        let (session, html) = open_photos_page(&app, &link).await;
+        assert!(html.contains("Đã có 4 ảnh; có thể gửi thêm 1 ảnh nữa."));
+        let post =
+            async |body: Multipart| post_photos(&app, &link, Some(&session.cookie), body).await;
+
+        // Two more than the room: the form again, the message at the top and by the input.
+        let response = post(photos_body(&session.token, 2)).await;
+        assert_private_page(&response, 422);
+        let html = response.text().await.unwrap();
+        let summary = error_summary(&html);
+        assert!(
+            summary.contains("Ảnh chưa được gửi. Vui lòng sửa các mục sau:"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("<a href=\"#f-photos\">Mỗi phản ánh có tối đa 5 ảnh (đã có 4).</a>"),
+            "{backend}: {summary}"
+        );
+        assert!(summary.contains("vui lòng chọn lại ảnh"), "{summary}");
+        let message = between(&html, "id=\"f-photos-error\">", "</p>").unwrap();
+        assert!(message.contains("tối đa 5 ảnh"), "{message}");
+        let input = between(&html, "<input type=\"file\" id=\"f-photos\"", ">").unwrap();
+        assert!(input.contains("aria-invalid=\"true\"") && input.contains("f-photos-error"));
+        assert!(
+            html.contains(&format!("action=\"{link}\"")),
+            "the form posts to the link again"
+        );
+        assert!(html.contains("<title>Lỗi: "));
+
+        // Not a photo: refused by name; nothing at all stored.
+        let fake = b"MZ\x90\x00\x03\x00\x00\x00 this is a windows program";
+        let body =
+            Multipart::default()
+                .text("csrf", &session.token)
+                .file("photos", "anh-chup.png", fake);
+        let response = post(body).await;
+        assert_private_page(&response, 422);
+        let html = response.text().await.unwrap();
+        let summary = error_summary(&html);
+        assert!(
+            summary.contains("«anh-chup.png» không phải ảnh JPEG, PNG, HEIC hoặc WebP"),
+            "{backend}: {summary}"
+        );
+
+        // No photo chosen.
+        let body = Multipart::default()
+            .text("csrf", &session.token)
+            .file("photos", "", b"");
+        let response = post(body).await;
+        assert_private_page(&response, 422);
+        let html = response.text().await.unwrap();
+        assert!(
+            error_summary(&html).contains("Vui lòng chọn ít nhất một ảnh để gửi."),
+            "{backend}"
+        );
+        assert_eq!(stored_photos(&app, &code), (4, Vec::new()), "{backend}");
+
+        // A body declared over the limit (5 photos of 5 MB and 1 MB) is refused unread.
+        let status = status_of_declared_post(&app, &link, &session.cookie, 27 * 1024 * 1024).await;
+        assert!(status.contains(" 413 "), "{backend}: {status}");
+        // ... with a wrong token, the 403 comes first.
+        let wrong = format!("/tra-cuu/{code}/bo-sung-anh?ma={}", "0".repeat(32));
+        let status = status_of_declared_post(&app, &wrong, &session.cookie, 27 * 1024 * 1024).await;
+        assert!(status.contains(" 403 "), "{backend}: {status}");
+
+        // The last one fits; then the page says the report is full and has no form.
+        let response = post(photos_body(&session.token, 1)).await;
+        assert_eq!(response.status().as_u16(), 303, "{backend}");
+        let (photos, added) = stored_photos(&app, &code);
+        assert_eq!((photos, added.len()), (5, 1));
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let html = app.get(&location).await.text().await.unwrap();
+        assert!(html.contains("Đã nhận thêm 1 ảnh"));
+        assert!(!html.contains("id=\"more-photos\""), "no room left");
+        let response = app.get(&link).await;
+        assert_private_page(&response, 200);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Đã có 5 ảnh, đủ số ảnh tối đa của một phản ánh."));
+        assert!(
+            !html.contains("<form method=\"post\""),
+            "{backend}: a form for a full report"
+        );
+        let response = post(photos_body(&session.token, 1)).await;
+        assert_private_page(&response, 422);
+        assert_eq!(stored_photos(&app, &code).0, 5, "{backend}");
+
+        // A report filed with all its photos gets no private link.
+        let (_, receipt) = file_with_photos(&app, 5).await;
+        assert!(!receipt.contains("upload-link"), "{backend}");
+        assert!(!receipt.contains("Liên kết riêng"), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn the_private_page_needs_its_own_csrf_pair() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (code, receipt) = file_with_photos(&app, 0).await;
+        let link = private_link_in(&receipt);
+        let (session, _) = open_photos_page(&app, &link).await;
+        let other = open_form(&app).await;
+        let cases = [
+            ("no cookie", None, photos_body(&session.token, 1)),
+            (
+                "another browser's cookie",
+                Some(other.cookie.as_str()),
+                photos_body(&session.token, 1),
+            ),
+            (
+                "no token",
+                Some(session.cookie.as_str()),
+                photos_body("", 1),
+            ),
+            (
+                "the photo before the token",
+                Some(session.cookie.as_str()),
+                Multipart::default()
+                    .file("photos", "a.png", PNG)
+                    .text("csrf", &session.token),
+            ),
+        ];
+        let mut again = Vec::new();
+        for (case, cookie, body) in cases {
+            let response = post_photos(&app, &link, cookie, body).await;
+            assert_private_page(&response, 403);
+            let request_id = request_id_of(&response);
+            let set_cookie = csrf_cookie_of(&response);
+            let html = response.text().await.unwrap();
+            let summary = error_summary(&html);
+            assert!(
+                summary.contains("biểu mẫu đã hết hạn"),
+                "{backend} {case}: {summary}"
+            );
+            assert!(
+                summary.contains("Các ảnh bạn đã chọn chưa được gửi: vui lòng chọn lại ảnh"),
+                "{case}: {summary}"
+            );
+            assert!(
+                html.contains(&format!("action=\"{link}\"")),
+                "{case}: the form again"
+            );
+            assert_support_code(&html, &request_id);
+            let cookie = set_cookie.or(cookie.map(str::to_owned)).unwrap();
+            let token = between(&html, "name=\"csrf\" value=\"", "\"")
+                .unwrap()
+                .to_owned();
+            again.push((case, cookie, token));
+        }
+        assert_eq!(stored_photos(&app, &code), (0, Vec::new()), "{backend}");
+        // Sent again from the page it got back, the photo is taken.
+        let (case, cookie, token) = again.remove(0);
+        let response = post_photos(&app, &link, Some(&cookie), photos_body(&token, 1)).await;
+        assert_eq!(response.status().as_u16(), 303, "{backend} {case}");
+        assert_eq!(stored_photos(&app, &code).0, 1);
+    }
 }
 
 // ---------------------------------------------------------------- the browser test
@@ -1304,10 +1854,33 @@ async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
         fill_report(&browser).await;
         browser.click("button[type=submit]").await;
         browser.find("#tracking-code").await;
-        check("receipt", "Đã gửi phản ánh").await;
+        check("receipt", "Liên kết riêng để bổ sung ảnh").await;
+        let upload_link = browser
+            .execute("return document.getElementById('upload-link').getAttribute('href');")
+            .await;
+        let upload_link = upload_link.as_str().unwrap().to_owned();
         browser.click("a.button.primary").await;
         browser.find("#status").await;
         check("tracking", "Quá trình xử lý").await;
+
+        // The receipt's private link: the form, sent without a photo, then with one; and
+        // the page of a wrong link.
+        browser.goto(&app.url(&upload_link)).await;
+        check("photos", "Bổ sung ảnh cho phản ánh").await;
+        browser.click("button[type=submit]").await;
+        browser.find("#form-errors").await;
+        check("photos-errors", "Vui lòng chọn ít nhất một ảnh").await;
+        let extra = app.data_dir.path().join("them.png");
+        std::fs::write(&extra, PNG).unwrap();
+        browser
+            .type_into("#f-photos", &extra.display().to_string())
+            .await;
+        browser.click("button[type=submit]").await;
+        browser.find("#more-photos").await;
+        check("photos-added", "Đã nhận thêm 1 ảnh").await;
+        let wrong = upload_link.replace(token_of(&upload_link), &"0".repeat(32));
+        browser.goto(&app.url(&wrong)).await;
+        check("photos-forbidden", "Liên kết bổ sung ảnh không đúng").await;
 
         browser.goto(&app.url("/tra-cuu")).await;
         check("lookup", "Mã tra cứu").await;
@@ -1347,9 +1920,9 @@ async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
         assert_eq!(kept.as_str(), Some(TITLE), "{device}: the title is kept");
         browser.quit().await;
     }
-    assert_eq!(checked, 18);
+    assert_eq!(checked, 26);
     eprintln!(
-        "axe-core: 18 pages checked, {rules_passed} rule passes, {} violations",
+        "axe-core: {checked} pages checked, {rules_passed} rule passes, {} violations",
         violations.len()
     );
     assert!(

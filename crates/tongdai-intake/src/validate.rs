@@ -60,7 +60,6 @@ impl Default for IntakeLimits {
     }
 }
 
-
 /// A file as uploaded; its type is decided by its content, never by its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {

@@ -79,6 +79,11 @@ impl WebError {
 
     /// The error page, in the portal's layout, logged once.
     pub fn response(&self, state: &WebState) -> HttpResponse {
+        self.response_with(state, vec![Link::form()])
+    }
+
+    /// The same, with other ways on (the first is the main one).
+    pub fn response_with(&self, state: &WebState, links: Vec<Link>) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
             tracing::error!(error = %self, "portal request failed");
@@ -91,7 +96,7 @@ impl WebError {
             layout,
             heading: heading.to_owned(),
             message,
-            links: vec![Link::form()],
+            links,
         };
         let mut response = html(status, &page);
         if matches!(self, WebError::Unavailable(_)) {

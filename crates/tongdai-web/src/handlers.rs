@@ -9,8 +9,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use rand::Rng;
 use serde::Deserialize;
-use tongdai_domain::{TrackingCode, local_date};
+use tongdai_domain::{Priority, TrackingCode, local_date};
 use tongdai_intake::{IdempotencyRequest, IntakeError, IntakeService, Receipt};
+use tongdai_routing::{Place, Report};
 
 use crate::WebState;
 use crate::assets;
@@ -19,9 +20,10 @@ use crate::error::WebError;
 use crate::form::{FormErrors, FormInput};
 use crate::multipart::{ReadError, ReadLimits, Received, limited, read_form};
 use crate::pages::{
-    ErrorPage, FormContext, FormPage, LookupPage, ReceiptPage, TicketPage, When, photos_received,
+    ErrorPage, FormContext, FormPage, LookupPage, ReceiptPage, TRIAGE, TicketPage, photos_received,
 };
 use crate::response::html;
+use crate::upload;
 
 const IDEMPOTENCY_SCOPE: &str = "web-form";
 /// The error summary's heading when the citizen has inputs to correct.
@@ -31,7 +33,7 @@ const NOT_SENT: &str = "Phản ánh chưa được gửi";
 
 /// The value of one cookie of the request (the `Cookie` header, parsed by hand: the
 /// portal's only cookie is the CSRF nonce).
-fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
@@ -42,14 +44,14 @@ fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// The nonce of this browser, and whether it must be (re)set.
-fn csrf_nonce(req: &HttpRequest) -> (String, bool) {
+pub(crate) fn csrf_nonce(req: &HttpRequest) -> (String, bool) {
     match cookie(req, COOKIE).filter(|n| csrf::valid_nonce(n)) {
         Some(nonce) => (nonce.to_owned(), false),
         None => (csrf::new_nonce(&mut rand::rng()), true),
     }
 }
 
-fn set_csrf_cookie(response: &mut HttpResponse, req: &HttpRequest, nonce: &str) {
+pub(crate) fn set_csrf_cookie(response: &mut HttpResponse, req: &HttpRequest, nonce: &str) {
     let https = req
         .app_data::<web::Data<tongdai_http::PublicBase>>()
         .is_some_and(|base| base.is_https());
@@ -204,6 +206,15 @@ pub async fn submit(
     }
 }
 
+/// True when the request declares a body over `limit` bytes (refused before reading it).
+pub(crate) fn declared_over(req: &HttpRequest, limit: usize) -> bool {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+}
+
 async fn file_report(
     req: &HttpRequest,
     payload: web::Payload,
@@ -215,12 +226,7 @@ async fn file_report(
     let too_large = WebError::PayloadTooLarge {
         limit: read_limits.body,
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > read_limits.body) {
+    if declared_over(req, read_limits.body) {
         return Err(too_large);
     }
 
@@ -252,7 +258,7 @@ async fn file_report(
             client = ?client,
             "portal honeypot filled: answered as if filed, nothing stored"
         );
-        return Ok(decoy_receipt(state, photos.len()));
+        return Ok(decoy_receipt(intake, state, &input, photos.len()));
     }
 
     let photo_count = photos.len();
@@ -265,7 +271,7 @@ async fn file_report(
     let service = intake.clone();
     let outcome = tongdai_http::block(move || service.submit(draft, idempotency)).await?;
     match outcome {
-        Ok(receipt) => Ok(receipt_page(state, &receipt, photo_count)),
+        Ok(receipt) => Ok(receipt_page(intake, state, &receipt, photo_count)),
         Err(IntakeError::Invalid(fields)) => Ok(reply.invalid(&input, &fields, photos_sent)),
         Err(IntakeError::IdempotencyKeyReused) => {
             let errors = FormErrors::general(
@@ -282,43 +288,71 @@ async fn file_report(
     }
 }
 
-fn log_csrf_refusal(e: CsrfError, client: Option<IpAddr>) {
+pub(crate) fn log_csrf_refusal(e: CsrfError, client: Option<IpAddr>) {
     tracing::info!(reason = ?e, client = ?client, "portal form refused: CSRF check failed");
 }
 
-fn receipt_page(state: &WebState, receipt: &Receipt, photo_count: usize) -> HttpResponse {
-    let ticket = &receipt.ticket;
-    let decision = &receipt.decision;
-    let agency = if decision.is_triage() {
-        "Tổng đài đang phân loại…".to_owned()
-    } else {
-        decision.agency_name.clone()
-    };
-    let page = ReceiptPage {
-        layout: state.layout(StatusCode::OK),
-        photos: photos_received(photo_count),
-        code: ticket.code.to_string(),
-        category: decision.category_name.clone(),
-        agency,
-        answer_due: Some(When::deadline(&decision.deadlines.answer_due)),
-        tracking_path: format!("/tra-cuu/{}", ticket.code),
-        tracking_url: receipt.tracking_url.clone(),
-    };
+fn receipt_page(
+    intake: &IntakeService,
+    state: &WebState,
+    receipt: &Receipt,
+    photo_count: usize,
+) -> HttpResponse {
+    let code = &receipt.ticket.code;
+    let page = ReceiptPage::new(
+        state.layout(StatusCode::OK),
+        &receipt.decision,
+        code,
+        receipt.tracking_url.clone(),
+        photo_count,
+        upload::PrivateLink::new(intake, code, &receipt.upload_token, photo_count),
+    );
     html(StatusCode::OK, &page)
 }
 
-/// What a bot that filled the honeypot sees: a receipt like any other, for nothing.
-fn decoy_receipt(state: &WebState, photo_count: usize) -> HttpResponse {
+/// What a bot that filled the honeypot sees: a receipt like any other, for nothing. The
+/// report is routed (pure, nothing stored) so the receipt names an agency and a deadline
+/// like a real one; its private link carries a random token for a code that was never
+/// stored and leads to the same 403 page as any wrong link.
+fn decoy_receipt(
+    intake: &IntakeService,
+    state: &WebState,
+    input: &FormInput,
+    photo_count: usize,
+) -> HttpResponse {
     let code = TrackingCode::generate(&mut rand::rng());
-    let page = ReceiptPage {
-        layout: state.layout(StatusCode::OK),
-        photos: photos_received(photo_count),
-        code: code.to_string(),
-        category: "Khác".to_owned(),
-        agency: "Tổng đài đang phân loại…".to_owned(),
-        answer_due: None,
-        tracking_path: format!("/tra-cuu/{code}"),
-        tracking_url: format!("/tra-cuu/{code}"),
+    let token = upload::decoy_token();
+    let route = |category: &str, place: Place| {
+        intake
+            .router()
+            .route(&Report {
+                category: category.to_owned(),
+                place,
+                priority: Priority::BinhThuong,
+                filed_at: intake.clock().now(),
+            })
+            .ok()
+    };
+    let decision = route(input.category.trim(), input.to_draft(Vec::new()).place)
+        .or_else(|| route("khac", Place::default()));
+    let layout = state.layout(StatusCode::OK);
+    let tracking_url = intake.tracking_url(&code);
+    let upload = upload::PrivateLink::new(intake, &code, &token, photo_count);
+    let page = match decision {
+        Some(decision) => {
+            ReceiptPage::new(layout, &decision, &code, tracking_url, photo_count, upload)
+        }
+        None => ReceiptPage {
+            layout,
+            photos: photos_received(photo_count),
+            code: code.to_string(),
+            category: "Khác".to_owned(),
+            agency: TRIAGE.to_owned(),
+            answer_due: None,
+            tracking_path: format!("/tra-cuu/{code}"),
+            tracking_url,
+            upload,
+        },
     };
     html(StatusCode::OK, &page)
 }
@@ -363,7 +397,7 @@ fn not_found(state: &WebState, value: &str) -> HttpResponse {
     )
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub(crate) fn see_other(location: &str) -> HttpResponse {
     let mut response = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish();

@@ -1,5 +1,7 @@
-//! The citizen web portal of Tổng đài 1022: the report form (`GET /`, `POST /`) and the
-//! public tracking page (`GET /tra-cuu`, `GET /tra-cuu/{code}`). Server-rendered
+//! The citizen web portal of Tổng đài 1022: the report form (`GET /`, `POST /`), the
+//! public tracking page (`GET /tra-cuu`, `GET /tra-cuu/{code}`) and the private page for
+//! adding photos later (`/tra-cuu/{code}/bo-sung-anh?ma=<upload token>`, linked from the
+//! receipt only; see [`upload`]). Server-rendered
 //! Vietnamese HTML that works without JavaScript (a small script only adds "use my
 //! location" and shows the chosen category's questions). Every report goes through
 //! [`tongdai_intake::IntakeService`]; this crate only speaks HTML and multipart.
@@ -22,6 +24,7 @@ mod handlers;
 pub mod multipart;
 mod pages;
 mod response;
+pub mod upload;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -133,6 +136,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/tra-cuu").route(web::get().to(handlers::lookup)))
     .service(web::resource("/tra-cuu/{code}").route(web::get().to(handlers::ticket)))
+    .service(
+        web::resource("/tra-cuu/{code}/bo-sung-anh")
+            .route(web::get().to(upload::page))
+            .route(web::post().to(upload::submit)),
+    )
     .service(web::resource("/static/{file}").route(web::get().to(handlers::asset)))
     .service(web::resource("/favicon.ico").route(web::get().to(handlers::favicon)))
     .service(web::resource("/robots.txt").route(web::get().to(handlers::robots)));

@@ -8,10 +8,11 @@ use askama::Template;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use tongdai_domain::jurisdiction::Dated;
 use tongdai_domain::text::fold;
-use tongdai_domain::{AreaLevel, Jurisdiction};
+use tongdai_domain::{AreaLevel, Jurisdiction, TrackingCode};
 use tongdai_http::request_id;
 use tongdai_intake::validate::{DESCRIPTION_MIN_CHARS, TITLE_MIN_CHARS};
 use tongdai_intake::{IntakeLimits, PublicTicket};
+use tongdai_routing::RoutingDecision;
 
 use crate::form::{FormErrors, FormInput, attribute_id, attribute_name};
 use crate::{WebConfig, assets, format};
@@ -468,6 +469,39 @@ pub struct ReceiptPage {
     pub answer_due: Option<When>,
     pub tracking_path: String,
     pub tracking_url: String,
+    /// The private link for adding photos later (none when the report has all it may).
+    pub upload: Option<crate::upload::PrivateLink>,
+}
+
+/// What a receipt says while the IOC triage team decides who handles the report.
+pub const TRIAGE: &str = "Tổng đài đang phân loại…";
+
+impl ReceiptPage {
+    pub fn new(
+        layout: Layout,
+        decision: &RoutingDecision,
+        code: &TrackingCode,
+        tracking_url: String,
+        photo_count: usize,
+        upload: Option<crate::upload::PrivateLink>,
+    ) -> Self {
+        let agency = if decision.is_triage() {
+            TRIAGE.to_owned()
+        } else {
+            decision.agency_name.clone()
+        };
+        Self {
+            layout,
+            photos: photos_received(photo_count),
+            code: code.to_string(),
+            category: decision.category_name.clone(),
+            agency,
+            answer_due: Some(When::deadline(&decision.deadlines.answer_due)),
+            tracking_path: format!("/tra-cuu/{code}"),
+            tracking_url,
+            upload,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -552,5 +586,126 @@ impl ErrorPage {
                 .to_owned(),
             links: vec![Link::form(), Link::lookup()],
         }
+    }
+}
+
+/// «Đã có 2 ảnh; có thể gửi thêm 3 ảnh nữa.»: the photos of a ticket and the room left.
+pub fn photo_room(existing: usize, max: usize) -> String {
+    let remaining = max.saturating_sub(existing);
+    match (existing, remaining) {
+        (0, r) => format!("Chưa có ảnh nào; có thể gửi tối đa {r} ảnh."),
+        (e, 0) => format!("Đã có {e} ảnh, đủ số ảnh tối đa của một phản ánh."),
+        (e, r) => format!("Đã có {e} ảnh; có thể gửi thêm {r} ảnh nữa."),
+    }
+}
+
+/// `GET /tra-cuu/{code}/bo-sung-anh?ma=…`: the form for adding photos to a ticket, reached
+/// by the private link of its receipt.
+#[derive(Template)]
+#[template(path = "photos.html")]
+pub struct PhotosPage {
+    pub layout: Layout,
+    pub code: String,
+    pub title: String,
+    /// [`photo_room`].
+    pub room: String,
+    pub remaining: usize,
+    pub max_photos: usize,
+    pub max_photo_mb: usize,
+    pub summary_title: String,
+    pub summary: Vec<SummaryItem>,
+    pub csrf_token: String,
+    /// The private link itself: the form posts back to it.
+    pub action: String,
+    pub photos: Field,
+    pub photos_dropped: bool,
+    pub tracking_path: String,
+}
+
+/// What the page of the private link needs to say about its ticket.
+pub struct PhotosContext<'a> {
+    pub layout: Layout,
+    pub code: &'a str,
+    pub title: &'a str,
+    pub existing: usize,
+    pub limits: &'a IntakeLimits,
+    pub action: String,
+}
+
+impl PhotosPage {
+    pub fn new(
+        ctx: PhotosContext<'_>,
+        csrf_token: String,
+        summary_title: &str,
+        errors: &FormErrors,
+        photos_dropped: bool,
+    ) -> Self {
+        let mut items = errors.summary();
+        if photos_dropped {
+            items.push(("f-photos".to_owned(), PHOTOS_NOT_SENT.to_owned()));
+        }
+        // Messages not tied to the photo input first; otherwise as they came.
+        items.sort_by_key(|(id, _)| id != "form-errors");
+        let max = ctx.limits.max_photos;
+        Self {
+            layout: ctx.layout,
+            code: ctx.code.to_owned(),
+            title: ctx.title.to_owned(),
+            room: photo_room(ctx.existing, max),
+            remaining: max.saturating_sub(ctx.existing),
+            max_photos: max,
+            max_photo_mb: ctx.limits.max_photo_bytes.div_ceil(1024 * 1024),
+            summary_title: summary_title.to_owned(),
+            summary: items
+                .into_iter()
+                .map(|(id, message)| SummaryItem {
+                    href: (id != "form-errors").then(|| format!("#{id}")),
+                    message,
+                })
+                .collect(),
+            csrf_token,
+            action: ctx.action,
+            photos: Field::new("f-photos", "", errors, true),
+            photos_dropped,
+            tracking_path: format!("/tra-cuu/{}", ctx.code),
+        }
+    }
+}
+
+/// After photos were added (the POST redirects here, so reloading it stores nothing again).
+#[derive(Template)]
+#[template(path = "photos_added.html")]
+pub struct PhotosAddedPage {
+    pub layout: Layout,
+    /// «Đã nhận thêm 2 ảnh»
+    pub heading: String,
+    pub code: String,
+    pub title: String,
+    pub room: String,
+    pub remaining: usize,
+    /// The private link without the confirmation, to send more.
+    pub more_path: String,
+    pub tracking_path: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_room_for_photos_is_said_in_words() {
+        assert_eq!(
+            photo_room(0, 5),
+            "Chưa có ảnh nào; có thể gửi tối đa 5 ảnh."
+        );
+        assert_eq!(photo_room(2, 5), "Đã có 2 ảnh; có thể gửi thêm 3 ảnh nữa.");
+        assert_eq!(
+            photo_room(5, 5),
+            "Đã có 5 ảnh, đủ số ảnh tối đa của một phản ánh."
+        );
+        assert_eq!(
+            photo_room(7, 5),
+            "Đã có 7 ảnh, đủ số ảnh tối đa của một phản ánh."
+        );
     }
 }

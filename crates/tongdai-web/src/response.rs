@@ -28,6 +28,22 @@ pub fn security_headers(response: &mut HttpResponse) {
     );
 }
 
+/// For pages whose address holds a secret (the private link for adding photos): never
+/// cached, never named in a `Referer`, never indexed.
+pub fn private(response: &mut HttpResponse) {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers.insert(
+        HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+}
+
 /// True when an `Accept` header asks for HTML at least as much as for JSON or XML, as a
 /// browser's does (`text/html,…,*/*;q=0.8`). `*/*` alone (curl, most HTTP libraries) is not
 /// a preference for HTML.
