@@ -207,7 +207,11 @@ async fn assert_invalid_token(response: reqwest::Response, case: &str) {
     assert_problem(response, 401, "invalid-token").await;
 }
 
-pub(crate) fn create_staff(app: &TestApp, username: &str, roles: &[&str]) -> tongdai_storage::users::User {
+pub(crate) fn create_staff(
+    app: &TestApp,
+    username: &str,
+    roles: &[&str],
+) -> tongdai_storage::users::User {
     use tongdai_domain::Clock;
     tongdai_api::users::create_user(
         &mut app.db.db.conn().unwrap(),

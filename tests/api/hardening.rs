@@ -99,7 +99,10 @@ async fn password_checks_beyond_the_bound_are_answered_503_busy() {
             other => panic!("unexpected {other}"),
         }
     }
-    assert!(busy > 0, "12 concurrent checks with one slot: some must be refused");
+    assert!(
+        busy > 0,
+        "12 concurrent checks with one slot: some must be refused"
+    );
     // The bound frees up: a real login goes through afterwards.
     assert!(!staff_token(&app, "op1").await.is_empty());
 }
@@ -168,7 +171,11 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         assert_eq!(from("198.51.100.1").await.unwrap().status().as_u16(), 201);
         // A forged header from an untrusted peer does not buy a new allowance.
         let second = from("198.51.100.2").await.unwrap().status().as_u16();
-        assert_eq!(second, if trusted { 201 } else { 429 }, "trusted: {trusted}");
+        assert_eq!(
+            second,
+            if trusted { 201 } else { 429 },
+            "trusted: {trusted}"
+        );
     }
 }
 
@@ -216,18 +223,27 @@ async fn a_body_that_stops_arriving_is_answered_408_and_the_connection_closed() 
         ("/api/v1/tickets", "application/json"),
         ("/api/v1/tickets", "multipart/form-data; boundary=x"),
         ("/", "multipart/form-data; boundary=x"),
-        ("/open311/v2/requests.json", "application/x-www-form-urlencoded"),
+        (
+            "/open311/v2/requests.json",
+            "application/x-www-form-urlencoded",
+        ),
     ] {
         let request = format!(
             "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n\
              Content-Length: 5000\r\n\r\n{{\"title\": \"Đèn"
         );
         let (answer, closed, took) = raw_exchange(&app, request, Duration::from_secs(10)).await;
-        assert!(answer.starts_with("HTTP/1.1 408"), "{path} {content_type}: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 408"),
+            "{path} {content_type}: {answer}"
+        );
         assert!(answer.contains("application/problem+json"), "{answer}");
         assert!(answer.contains("urn:tongdai:problem:request-timeout"));
         assert!(closed, "{path}: the connection is closed");
-        assert!(took < Duration::from_secs(8), "{path}: answered after {took:?}");
+        assert!(
+            took < Duration::from_secs(8),
+            "{path}: answered after {took:?}"
+        );
     }
     assert_eq!(count_tickets(&app), 0);
 }
@@ -240,7 +256,10 @@ async fn an_upload_declared_over_the_limit_is_refused_before_it_is_read() {
         .json()
         .await
         .unwrap();
-    let attachments = format!("/api/v1/tickets/{}/attachments", created["code"].as_str().unwrap());
+    let attachments = format!(
+        "/api/v1/tickets/{}/attachments",
+        created["code"].as_str().unwrap()
+    );
     let token = created["upload_token"].as_str().unwrap().to_owned();
     for (path, extra) in [
         ("/api/v1/tickets", String::new()),
@@ -310,9 +329,12 @@ async fn nul_and_invisible_characters_never_reach_the_database_through_any_chann
         // A title of invisible characters only is an empty title.
         let mut blank = lamp();
         blank["title"] = json!("\u{200B}\u{200B}\u{200D}\u{FEFF}\u{0}\u{2066}");
-        let problem =
-            assert_problem(post_ticket(&app, &blank, None, None).await, 422, "validation-failed")
-                .await;
+        let problem = assert_problem(
+            post_ticket(&app, &blank, None, None).await,
+            422,
+            "validation-failed",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], "title");
 
         // Hotline operator.
@@ -328,7 +350,10 @@ async fn nul_and_invisible_characters_never_reach_the_database_through_any_chann
             .unwrap();
         assert_eq!(response.status().as_u16(), 201, "{backend}");
         let created: Value = response.json().await.unwrap();
-        assert_eq!(stored(&app, created["code"].as_str().unwrap()).title, "Đèn đường không sáng");
+        assert_eq!(
+            stored(&app, created["code"].as_str().unwrap()).title,
+            "Đèn đường không sáng"
+        );
 
         // Portal.
         let session = open_form(&app).await;
@@ -372,11 +397,20 @@ async fn absolute_urls_and_cookie_security_come_from_public_base_url_only() {
         .await
         .unwrap();
     let text = response.text().await.unwrap();
-    assert!(!text.contains("evil.example") && !text.contains("javascript:"), "{text}");
-    assert!(text.contains("https://1022.longan.gov.vn/open311/v2"), "{text}");
+    assert!(
+        !text.contains("evil.example") && !text.contains("javascript:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://1022.longan.gov.vn/open311/v2"),
+        "{text}"
+    );
     // The portal's cookie is Secure because the public address is https …
     let response = app.get("/").await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.contains("; Secure"), "{cookie}");
     // … and receipts link there, not to where the server listens.
     let created: Value = post_ticket(&app, &lamp(), None, None)
@@ -400,6 +434,9 @@ async fn absolute_urls_and_cookie_security_come_from_public_base_url_only() {
         .send()
         .await
         .unwrap();
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(!cookie.contains("Secure"), "{cookie}");
 }

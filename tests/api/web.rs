@@ -132,7 +132,11 @@ pub(crate) fn report(session: &FormSession, skip: &[&str]) -> Multipart {
     form
 }
 
-pub(crate) async fn post_form(app: &TestApp, cookie: Option<&str>, body: Multipart) -> reqwest::Response {
+pub(crate) async fn post_form(
+    app: &TestApp,
+    cookie: Option<&str>,
+    body: Multipart,
+) -> reqwest::Response {
     let mut request = app
         .client
         .post(app.url("/"))

@@ -102,7 +102,14 @@ fn main() {
 
     let created = command(&binary, dir.path(), &root, port, login_config)
         .args([
-            "user", "create", "--username", "op1", "--name", "Bench", "--role", "operator",
+            "user",
+            "create",
+            "--username",
+            "op1",
+            "--name",
+            "Bench",
+            "--role",
+            "operator",
         ])
         .env("TONGDAI_NEW_PASSWORD", "mật-khẩu-đủ-dài-2026")
         .stdout(Stdio::null())
