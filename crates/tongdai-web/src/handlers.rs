@@ -207,12 +207,34 @@ pub async fn submit(
 }
 
 /// True when the request declares a body over `limit` bytes (refused before reading it).
-pub(crate) fn declared_over(req: &HttpRequest, limit: usize) -> bool {
-    req.headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+/// Reads a portal form (the report, or photos added later) as it streams in: a body declared
+/// over the limit is refused before a byte is read, the CSRF result comes back with the
+/// fields so a refused form can be shown again filled in.
+pub(crate) async fn read_portal_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    intake: &IntakeService,
+    state: &WebState,
+) -> Result<Received, WebError> {
+    let limits = intake.limits();
+    let read_limits = ReadLimits::for_photos(limits.max_photos, limits.max_photo_bytes);
+    let too_large = WebError::PayloadTooLarge {
+        limit: read_limits.body,
+    };
+    let limit = u64::try_from(read_limits.body).unwrap_or(u64::MAX);
+    if tongdai_http::declared_length(req).is_some_and(|n| n > limit) {
+        return Err(too_large);
+    }
+    let nonce = cookie(req, COOKIE).map(str::to_owned);
+    let now = intake.clock().now().timestamp();
+    let key = state.csrf.clone();
+    let verify = move |token: Option<&str>| key.verify(nonce.as_deref(), token, now);
+    let multipart = Multipart::new(req.headers(), limited(payload, read_limits.body));
+    match read_form(multipart, &read_limits, verify).await {
+        Ok(received) => Ok(received),
+        Err(ReadError::TooLarge) => Err(too_large),
+        Err(ReadError::Malformed(m)) => Err(WebError::BadRequest(m)),
+    }
 }
 
 async fn file_report(
@@ -221,30 +243,12 @@ async fn file_report(
     intake: &IntakeService,
     state: &WebState,
 ) -> Result<HttpResponse, WebError> {
-    let limits = intake.limits();
-    let read_limits = ReadLimits::for_photos(limits.max_photos, limits.max_photo_bytes);
-    let too_large = WebError::PayloadTooLarge {
-        limit: read_limits.body,
-    };
-    if declared_over(req, read_limits.body) {
-        return Err(too_large);
-    }
-
-    let nonce = cookie(req, COOKIE).map(str::to_owned);
-    let now = intake.clock().now().timestamp();
-    let key = state.csrf.clone();
-    let verify = move |token: Option<&str>| key.verify(nonce.as_deref(), token, now);
-    let multipart = Multipart::new(req.headers(), limited(payload, read_limits.body));
     let Received {
         input,
         photos,
         csrf,
         photos_dropped,
-    } = match read_form(multipart, &read_limits, verify).await {
-        Ok(received) => received,
-        Err(ReadError::TooLarge) => return Err(too_large),
-        Err(ReadError::Malformed(m)) => return Err(WebError::BadRequest(m)),
-    };
+    } = read_portal_form(req, payload, intake, state).await?;
     let reply = FormReply { req, intake, state };
     let photos_sent = photos_dropped || !photos.is_empty();
     let client = tongdai_http::client_ip(req);

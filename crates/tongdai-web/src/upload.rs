@@ -11,9 +11,8 @@
 //! token, an unknown code and a malformed one all get the same 403 page, so the link says
 //! nothing about a code that the public tracking page does not already say. The check is
 //! made before the body is read; the form is then read with the report form's CSRF check
-//! and streaming limits ([`read_form`]).
+//! and streaming limits ([`read_portal_form`]).
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rand::Rng;
@@ -22,13 +21,10 @@ use tongdai_domain::TrackingCode;
 use tongdai_intake::{FieldError, IntakeError, IntakeService, UploadCredential};
 
 use crate::WebState;
-use crate::csrf::COOKIE;
 use crate::error::WebError;
 use crate::form::FormErrors;
-use crate::handlers::{
-    cookie, csrf_nonce, declared_over, log_csrf_refusal, see_other, set_csrf_cookie,
-};
-use crate::multipart::{ReadError, ReadLimits, Received, limited, read_form};
+use crate::handlers::{csrf_nonce, log_csrf_refusal, read_portal_form, see_other, set_csrf_cookie};
+use crate::multipart::Received;
 use crate::pages::{ErrorPage, Link, PhotosAddedPage, PhotosContext, PhotosPage, photo_room};
 use crate::response::{html, private};
 
@@ -306,37 +302,14 @@ async fn add_photos(
     // A stranger's body is refused unread.
     let mut access = authorize(intake, raw_code, query.ma).await?;
     let back = Some(path(&access.code, &access.token));
-    let limits = intake.limits();
-    let read_limits = ReadLimits::for_photos(limits.max_photos, limits.max_photo_bytes);
-    let too_large = || {
-        Refusal::Failed(
-            WebError::PayloadTooLarge {
-                limit: read_limits.body,
-            },
-            back.clone(),
-        )
-    };
-    if declared_over(req, read_limits.body) {
-        return Err(too_large());
-    }
-
-    let nonce = cookie(req, COOKIE).map(str::to_owned);
-    let now = intake.clock().now().timestamp();
-    let key = state.csrf.clone();
-    let verify = move |token: Option<&str>| key.verify(nonce.as_deref(), token, now);
-    let multipart = Multipart::new(req.headers(), limited(payload, read_limits.body));
     let Received {
         photos,
         csrf,
         photos_dropped,
         ..
-    } = match read_form(multipart, &read_limits, verify).await {
-        Ok(received) => received,
-        Err(ReadError::TooLarge) => return Err(too_large()),
-        Err(ReadError::Malformed(m)) => {
-            return Err(Refusal::Failed(WebError::BadRequest(m), back));
-        }
-    };
+    } = read_portal_form(req, payload, intake, state)
+        .await
+        .map_err(|e| Refusal::Failed(e, back.clone()))?;
 
     if let Err(e) = csrf {
         log_csrf_refusal(e, tongdai_http::client_ip(req));
