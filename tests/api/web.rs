@@ -1966,24 +1966,7 @@ async fn a_citizen_files_a_report_in_headless_chromium() {
         }
 
         // The form, as a citizen fills it on a phone.
-        browser
-            .click(&format!("#f-category option[value=\"{CATEGORY}\"]"))
-            .await;
-        browser
-            .click("#f-attr-giao-thong_o-ga-muc-nguy-hiem option[value=\"co\"]")
-            .await;
-        browser
-            .click(&format!("#f-area option[value=\"{COMMUNE}\"]"))
-            .await;
-        browser.type_into("#f-title", TITLE).await;
-        browser
-            .type_into(
-                "#f-description",
-                "Ổ gà sâu khoảng 20 cm giữa làn xe máy, đã có người té ngã.",
-            )
-            .await;
-        browser.type_into("#f-phone", PHONE).await;
-        browser.click("#f-consent").await;
+        fill_report(&browser).await;
         if i == 0 {
             browser
                 .screenshot(Path::new("/tmp/tongdai-form-filled.png"))
