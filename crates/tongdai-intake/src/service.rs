@@ -405,8 +405,9 @@ impl IntakeService {
                 "detail": format!("Người phản ánh bổ sung {} ảnh", rows.len()),
             }),
         };
-        let stored = self.db.transaction(|conn| {
-            tickets::add_attachments(conn, ticket.id, &rows, limits.max_photos, &event)
+        // `add_attachments` is its own transaction.
+        let stored = self.db.conn().and_then(|mut conn| {
+            tickets::add_attachments(&mut conn, ticket.id, &rows, limits.max_photos, &event)
         });
         let outcome = match stored {
             Ok(Ok(())) => return Ok(rows),
