@@ -60,14 +60,12 @@ impl WebState {
 }
 
 /// Registers the portal's routes. Expects `web::Data<tongdai_intake::IntakeService>` and
-/// `web::Data<WebState>` in the app data.
+/// `web::Data<WebState>` in the app data. Other methods are answered 405 with `Allow`
+/// ([`tongdai_http::methods`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/")
-            .route(web::get().to(handlers::form))
-            .route(web::post().to(handlers::submit)),
-    )
-    .service(web::resource("/tra-cuu").route(web::get().to(handlers::lookup)))
-    .service(web::resource("/tra-cuu/{code}").route(web::get().to(handlers::ticket)))
-    .service(web::resource("/static/{file}").route(web::get().to(handlers::asset)));
+    use tongdai_http::methods::resource;
+    cfg.service(resource("/").get(handlers::form).post(handlers::submit))
+        .service(resource("/tra-cuu").get(handlers::lookup))
+        .service(resource("/tra-cuu/{code}").get(handlers::ticket))
+        .service(resource("/static/{file}").get(handlers::asset));
 }

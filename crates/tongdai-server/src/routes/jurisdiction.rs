@@ -1,7 +1,7 @@
 //! The jurisdiction in force on a date (`?at=YYYY-MM-DD`, default today in Vietnam):
 //! what the web form and the app offer, and what an integrator maps its codes to.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tongdai_storage::jurisdiction::{agencies_at, areas_at, categories_at};
@@ -66,7 +66,6 @@ struct AgencyItem {
     valid_to: Option<NaiveDate>,
 }
 
-#[get("/api/v1/categories")]
 pub async fn categories(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,
@@ -89,7 +88,6 @@ pub async fn categories(
     Ok(HttpResponse::Ok().json(Listing { at, items }))
 }
 
-#[get("/api/v1/areas")]
 pub async fn areas(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,
@@ -112,7 +110,6 @@ pub async fn areas(
     Ok(HttpResponse::Ok().json(Listing { at, items }))
 }
 
-#[get("/api/v1/agencies")]
 pub async fn agencies(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,
