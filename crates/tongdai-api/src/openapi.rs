@@ -20,7 +20,11 @@ use crate::model;
             the Long An Số app and other integrations, follow them, and let hotline operators \
             file for callers. Errors are RFC 9457 `application/problem+json` with a stable \
             `type` (`urn:tongdai:problem:<slug>`), a Vietnamese `title`, a `detail` and the \
-            `request_id`. Times are RFC 3339 in Vietnam time (`+07:00`).",
+            `request_id` (also in the `X-Request-Id` header of every response). Times are \
+            RFC 3339 in Vietnam time (`+07:00`). A method a path does not list is answered \
+            405 `method-not-allowed` with an `Allow` header; `OPTIONS` answers 204 with \
+            `Allow`; `HEAD` is served wherever `GET` is. Every response carries \
+            `X-Content-Type-Options: nosniff`.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
     paths(
@@ -54,7 +58,7 @@ use crate::model;
         model::AreaListing,
         model::AgencyListing,
     )),
-    modifiers(&Security),
+    modifiers(&Security, &CommonResponses),
     tags(
         (name = "tickets", description = "Filing and following tickets"),
         (name = "operator", description = "Hotline operator entry"),
@@ -96,12 +100,147 @@ impl Modify for Security {
     }
 }
 
+/// The answers every operation of a kind can give, added where an operation does not
+/// describe them itself (one rule instead of a copy per handler):
+///
+/// - with a request body: 400 (malformed body, unknown field, or a `Content-Type` the
+///   operation does not take), 408 (the body stopped arriving, `server.body_*_timeout`),
+///   413 (larger than the limit);
+/// - with a security scheme: 401 (a token that is refused; a missing one where required);
+/// - every operation: 503 (database unreachable or pool exhausted);
+/// - every 429 and 503 carries `Retry-After` (seconds).
+struct CommonResponses;
+
+const PROBLEM: &str = tongdai_http::PROBLEM_JSON;
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemDoc")))
+                .build(),
+        )
+        .build()
+}
+
+fn retry_after() -> utoipa::openapi::header::Header {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        )
+        .description(Some("Seconds to wait before trying again."))
+        .build()
+}
+
+fn takes_a_token(operation: &utoipa::openapi::path::Operation) -> bool {
+    operation.security.iter().flatten().any(|requirement| {
+        serde_json::to_value(requirement)
+            .ok()
+            .and_then(|v| v.as_object().map(|o| !o.is_empty()))
+            .unwrap_or(false)
+    })
+}
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let mut common: Vec<(&str, &str)> = Vec::new();
+                if operation.request_body.is_some() {
+                    common.extend([
+                        (
+                            "400",
+                            "Malformed body (not JSON or multipart as declared, an unknown \
+                             field, a wrong type) or a `Content-Type` this operation does not take",
+                        ),
+                        (
+                            "408",
+                            "The body stopped arriving before it was complete; send it again",
+                        ),
+                        ("413", "The body is larger than the limit"),
+                    ]);
+                }
+                if takes_a_token(operation) {
+                    common.push((
+                        "401",
+                        "The bearer token is refused (signature, expiry, issuer, audience, \
+                         algorithm), or missing where one is required (`WWW-Authenticate`)",
+                    ));
+                }
+                common.push((
+                    "503",
+                    "The database is unreachable or busy; try again after `Retry-After`",
+                ));
+                let responses = &mut operation.responses.responses;
+                for (status, description) in common {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::T(problem_response(description)));
+                }
+                for status in ["429", "503"] {
+                    if let Some(RefOr::T(response)) = responses.get_mut(status) {
+                        response
+                            .headers
+                            .entry("Retry-After".to_owned())
+                            .or_insert_with(retry_after);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// utoipa 5.5 writes a Link Object's fields in snake case (`operation_id`); OpenAPI
+/// names them `operationId`, `operationRef`, `requestBody`.
+fn fix_links(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let links = paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("responses")?.as_object_mut())
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|response| response.get_mut("links")?.as_object_mut())
+        .flat_map(|links| links.values_mut())
+        .filter_map(|link| link.as_object_mut());
+    for link in links {
+        for (snake, camel) in [
+            ("operation_id", "operationId"),
+            ("operation_ref", "operationRef"),
+            ("request_body", "requestBody"),
+        ] {
+            if let Some(value) = link.remove(snake) {
+                link.insert(camel.to_owned(), value);
+            }
+        }
+    }
+}
+
 /// The document, built once.
 pub fn document_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
     JSON.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
+        serde_json::to_value(ApiDoc::openapi())
+            .and_then(|mut doc| {
+                fix_links(&mut doc);
+                serde_json::to_string_pretty(&doc)
+            })
             .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
     })
 }
@@ -138,6 +277,9 @@ pub async fn viewer() -> HttpResponse {
 
 // Doc-only descriptions of the server's jurisdiction routes (served by tongdai-server).
 
+const AT: &str = "The date, exactly `YYYY-MM-DD` (RFC 3339 full-date, e.g. `2025-07-01`); \
+    left out: today in Vietnam. Anything else is a 400 `invalid-query`.";
+
 #[allow(dead_code)]
 #[utoipa::path(
     get,
@@ -145,10 +287,10 @@ pub async fn viewer() -> HttpResponse {
     tag = "jurisdiction",
     operation_id = "listCategories",
     summary = "The 1022 categories (lĩnh vực) in force on a date, with their extra questions",
-    params(("at" = Option<String>, Query, description = "YYYY-MM-DD; default today in Vietnam")),
+    params(("at" = Option<chrono::NaiveDate>, Query, description = AT)),
     responses(
         (status = 200, body = model::CategoryListing),
-        (status = 400, body = model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "`at` is not a date", body = model::ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 fn categories() {}
@@ -160,10 +302,10 @@ fn categories() {}
     tag = "jurisdiction",
     operation_id = "listAreas",
     summary = "Administrative units (phường/xã) in force on a date",
-    params(("at" = Option<String>, Query, description = "YYYY-MM-DD; default today in Vietnam")),
+    params(("at" = Option<chrono::NaiveDate>, Query, description = AT)),
     responses(
         (status = 200, body = model::AreaListing),
-        (status = 400, body = model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "`at` is not a date", body = model::ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 fn areas() {}
@@ -175,10 +317,10 @@ fn areas() {}
     tag = "jurisdiction",
     operation_id = "listAgencies",
     summary = "Agencies in force on a date",
-    params(("at" = Option<String>, Query, description = "YYYY-MM-DD; default today in Vietnam")),
+    params(("at" = Option<chrono::NaiveDate>, Query, description = AT)),
     responses(
         (status = 200, body = model::AgencyListing),
-        (status = 400, body = model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "`at` is not a date", body = model::ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 fn agencies() {}
