@@ -10,7 +10,7 @@
 //! | `GET /api/v1/me/tickets` | citizen JWT | the citizen's tickets |
 //! | `POST /api/v1/auth/login` | staff | a staff token |
 //! | `POST /api/v1/operator/tickets` | staff JWT, role `operator` | file for a caller (channel `phone`) |
-//! | `GET /api/v1/openapi.json`, `GET /api/v1/docs` | anyone | the OpenAPI 3.1 document and a viewer |
+//! | `GET /api/v1/openapi.json`, `GET /api/v1/docs` (+ `/api/v1/docs/{docs.js,docs.css,favicon.svg}`) | anyone | the OpenAPI 3.1 document and its viewer |
 //!
 //! Every route is registered with its full path (no `web::scope("/api/v1")`: a scope would
 //! swallow the server's own `/api/v1/categories`, `/areas` and `/agencies`). Every error is
@@ -138,5 +138,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/api/v1/operator/tickets").post(tickets::create_operator))
     .service(resource("/api/v1/auth/login").post(users::login))
     .service(resource("/api/v1/openapi.json").get(openapi::document))
-    .service(resource("/api/v1/docs").get(openapi::viewer));
+    .service(resource("/api/v1/docs").get(openapi::viewer))
+    .service(resource("/api/v1/docs/{file}").get(openapi::viewer_asset));
 }
