@@ -4,6 +4,7 @@
 
 mod api;
 mod binary;
+mod contract;
 mod health;
 mod helpers;
 mod jurisdiction;
