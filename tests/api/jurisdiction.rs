@@ -93,7 +93,14 @@ async fn agencies_and_categories_are_listed_with_code_and_vietnamese_name() {
 #[tokio::test]
 async fn a_malformed_date_is_a_400_problem_in_vietnamese() {
     let app = spawn_app(tongdai_storage::Backend::Sqlite).await;
-    for query in ["?at=2025-13-01", "?at=hom-nay", "?at=01/07/2025"] {
+    for query in [
+        "?at=2025-13-01",
+        "?at=hom-nay",
+        "?at=01/07/2025",
+        "?at=",
+        "?at=2025-7-1",
+        "?at=%202025-07-01",
+    ] {
         let body = assert_problem(
             app.get(&format!("/api/v1/areas{query}")).await,
             400,

@@ -4,6 +4,7 @@
 
 mod api;
 mod binary;
+mod contract;
 mod hardening;
 mod health;
 mod helpers;

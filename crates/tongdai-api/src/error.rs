@@ -11,6 +11,7 @@
 //! | wrong username or password, inactive user | 401 | `invalid-credentials` |
 //! | valid token, missing role or not the owner | 403 | `forbidden` |
 //! | unknown tracking code | 404 | `not-found` |
+//! | a method the route does not serve (with `Allow`; [`tongdai_http::methods`]) | 405 | `method-not-allowed` |
 //! | body or one photo too large | 413 | `payload-too-large` |
 //! | too many anonymous tickets or failed logins (`Retry-After`) | 429 | `too-many-requests` |
 //! | every password check busy (`Retry-After`) | 503 | `busy` |
@@ -40,8 +41,6 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
-    #[error("{0}")]
-    MethodNotAllowed(String),
     #[error("{detail}")]
     PayloadTooLarge {
         detail: String,
@@ -100,11 +99,6 @@ impl ApiError {
             }
             ApiError::BadRequest(_) => (S::BAD_REQUEST, "bad-request", "Yêu cầu không hợp lệ"),
             ApiError::NotFound(_) => (S::NOT_FOUND, "not-found", "Không tìm thấy"),
-            ApiError::MethodNotAllowed(_) => (
-                S::METHOD_NOT_ALLOWED,
-                "method-not-allowed",
-                "Phương thức không được hỗ trợ",
-            ),
             ApiError::PayloadTooLarge { .. } => (
                 S::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -176,7 +170,6 @@ impl ApiError {
             | ApiError::InvalidJson(d)
             | ApiError::BadRequest(d)
             | ApiError::NotFound(d)
-            | ApiError::MethodNotAllowed(d)
             | ApiError::UnsupportedMediaType(d)
             | ApiError::Forbidden(d)
             | ApiError::Conflict(d) => d.clone(),
@@ -286,15 +279,4 @@ where
     T: Send + 'static,
 {
     tongdai_http::block(f).await?
-}
-
-/// The answer for a method a route does not serve.
-pub(crate) async fn method_not_allowed(
-    req: actix_web::HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed(format!(
-        "{} {} không được hỗ trợ.",
-        req.method(),
-        req.path()
-    )))
 }

@@ -10,7 +10,7 @@
 //! | `GET /api/v1/me/tickets` | citizen JWT | the citizen's tickets |
 //! | `POST /api/v1/auth/login` | staff | a staff token |
 //! | `POST /api/v1/operator/tickets` | staff JWT, role `operator` | file for a caller (channel `phone`) |
-//! | `GET /api/v1/openapi.json`, `GET /api/v1/docs` | anyone | the OpenAPI 3.1 document and a viewer |
+//! | `GET /api/v1/openapi.json`, `GET /api/v1/docs` (+ `/api/v1/docs/{docs.js,docs.css,favicon.svg}`) | anyone | the OpenAPI 3.1 document and its viewer |
 //!
 //! Every route is registered with its full path (no `web::scope("/api/v1")`: a scope would
 //! swallow the server's own `/api/v1/categories`, `/areas` and `/agencies`). Every error is
@@ -117,28 +117,27 @@ fn is_multipart(ctx: &guard::GuardContext<'_>) -> bool {
 }
 
 /// Registers the API's routes. Expects `web::Data<tongdai_intake::IntakeService>` and
-/// `web::Data<ApiState>` in the app data.
+/// `web::Data<ApiState>` in the app data. Other methods are answered 405 with `Allow`
+/// ([`tongdai_http::methods`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| {
-        web::resource(path.to_owned()).default_service(web::to(error::method_not_allowed))
-    };
+    use actix_web::http::Method;
+    use tongdai_http::methods::resource;
     cfg.service(
         resource("/api/v1/tickets")
             .route(
-                web::post()
+                Method::POST,
+                web::route()
                     .guard(guard::fn_guard(is_multipart))
                     .to(tickets::create_multipart),
             )
-            .route(web::post().to(tickets::create_json)),
+            .post(tickets::create_json),
     )
-    .service(resource("/api/v1/tickets/{code}").route(web::get().to(tickets::show)))
-    .service(
-        resource("/api/v1/tickets/{code}/attachments")
-            .route(web::post().to(tickets::add_attachments)),
-    )
-    .service(resource("/api/v1/me/tickets").route(web::get().to(tickets::my_tickets)))
-    .service(resource("/api/v1/operator/tickets").route(web::post().to(tickets::create_operator)))
-    .service(resource("/api/v1/auth/login").route(web::post().to(users::login)))
-    .service(resource("/api/v1/openapi.json").route(web::get().to(openapi::document)))
-    .service(resource("/api/v1/docs").route(web::get().to(openapi::viewer)));
+    .service(resource("/api/v1/tickets/{code}").get(tickets::show))
+    .service(resource("/api/v1/tickets/{code}/attachments").post(tickets::add_attachments))
+    .service(resource("/api/v1/me/tickets").get(tickets::my_tickets))
+    .service(resource("/api/v1/operator/tickets").post(tickets::create_operator))
+    .service(resource("/api/v1/auth/login").post(users::login))
+    .service(resource("/api/v1/openapi.json").get(openapi::document))
+    .service(resource("/api/v1/docs").get(openapi::viewer))
+    .service(resource("/api/v1/docs/{file}").get(openapi::viewer_asset));
 }

@@ -43,9 +43,11 @@ pub struct LocationInput {
     pub area_code: Option<String>,
     #[schema(example = "123 Hùng Vương, Phường Long An")]
     pub address: Option<String>,
-    #[schema(example = 10.5359)]
+    /// Latitude, with `lon` (both or neither).
+    #[schema(example = 10.5359, minimum = -90.0, maximum = 90.0)]
     pub lat: Option<f64>,
-    #[schema(example = 106.4137)]
+    /// Longitude, with `lat`.
+    #[schema(example = 106.4137, minimum = -180.0, maximum = 180.0)]
     pub lon: Option<f64>,
 }
 
@@ -71,12 +73,15 @@ pub struct TicketRequest {
     /// A category code in force (`GET /api/v1/categories`).
     #[schema(required = true, example = "chieu-sang.den-duong")]
     pub category: String,
-    /// 5–200 characters.
-    #[schema(required = true, example = "Đèn đường không sáng")]
+    /// 5 to `intake.title_max_chars` (default 200) characters, counted after NFC
+    /// normalisation and removal of control and invisible characters.
+    #[schema(required = true, min_length = 5, example = "Đèn đường không sáng")]
     pub title: String,
-    /// 10–5000 characters; line breaks are kept.
+    /// 10 to `intake.description_max_chars` (default 5000) characters, counted like the
+    /// title; line breaks are kept.
     #[schema(
         required = true,
+        min_length = 10,
         example = "Ba cột đèn trên đường Hùng Vương không sáng từ tối qua."
     )]
     pub description: String,
@@ -86,14 +91,31 @@ pub struct TicketRequest {
     pub location: LocationInput,
     #[schema(required = true)]
     pub reporter: ReporterInput,
-    /// Consent to the processing of personal data (Nghị định 13/2023/NĐ-CP); must be `true`.
-    /// For operator entry: the caller agreed on the phone.
-    #[schema(required = true)]
+    /// Consent to the processing of personal data (Nghị định 13/2023/NĐ-CP): `true` only.
+    #[schema(required = true, schema_with = consent_schema)]
     pub consent: bool,
     /// Answers to the category's extra questions, by attribute code (see the category's
     /// `attributes`); required ones must be answered.
     #[schema(example = json!({"tinh-trang": "khong-sang"}))]
     pub attributes: BTreeMap<String, String>,
+}
+
+/// `consent` admits one value: a report without consent is not filed (422 `consent`).
+/// JSON Schema's `const` (OpenAPI 3.1), which utoipa has no builder for.
+fn consent_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::extensions::Extensions;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .description(Some(
+            "Consent to the processing of personal data (Nghị định 13/2023/NĐ-CP): must be \
+             `true`. For operator entry: the caller agreed on the phone.",
+        ))
+        .extensions(Some(Extensions::from_iter([(
+            "const",
+            serde_json::Value::Bool(true),
+        )])))
+        .build()
 }
 
 impl TicketRequest {
@@ -132,8 +154,10 @@ impl TicketRequest {
     }
 }
 
-/// The `multipart/form-data` form of a new ticket.
+/// The `multipart/form-data` form of a new ticket. Any other part is refused (422 naming
+/// it).
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct TicketMultipart {
     /// The ticket as JSON (same fields as the JSON body), at most 64 KiB.
@@ -144,8 +168,9 @@ pub struct TicketMultipart {
     pub photos: Vec<Vec<u8>>,
 }
 
-/// Photos added to an existing ticket.
+/// Photos added to an existing ticket (parts named `photos`; any other part is refused).
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PhotosMultipart {
     #[schema(value_type = Vec<String>, format = Binary)]
@@ -412,6 +437,8 @@ pub struct ProblemDoc {
     pub request_id: Option<String>,
     /// The invalid fields (validation problems).
     pub errors: Option<Vec<FieldErrorDoc>>,
+    /// Seconds to wait (429, 503), as in the `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Debug, ToSchema)]

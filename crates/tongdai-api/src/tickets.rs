@@ -31,6 +31,14 @@ pub const IDEMPOTENT_REPLAYED: &str = "Idempotent-Replayed";
 pub const UPLOAD_TOKEN: &str = "Upload-Token";
 pub const ROLE_OPERATOR: &str = "operator";
 
+/// What a 422 of the filing operations means.
+const UNPROCESSABLE: &str = "Invalid fields, each named in `errors`: besides the schema, \
+    `category` must be in force today, `location.area_code` a known area, `attributes` the \
+    category's questions (required ones answered, listed values only), `reporter` needs a \
+    valid Vietnamese `phone` or an `email`, `location` an area, an address or both \
+    coordinates; or the idempotency key was used for another request \
+    (`idempotency-key-reused`)";
+
 /// `Idempotency-Key`: 1–255 visible ASCII characters.
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
@@ -88,6 +96,8 @@ async fn file(
     );
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.code)));
+    // The receipt carries the upload token: no cache may keep it.
+    response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     if receipt.replayed {
         response.insert_header((IDEMPOTENT_REPLAYED, HeaderValue::from_static("true")));
     }
@@ -142,7 +152,7 @@ async fn file_as_citizen(
         JSON part and up to 5 `photos` parts. With `Idempotency-Key`, a retry with the same \
         body answers 201 with the first ticket and `Idempotent-Replayed: true`.",
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; one key per new report"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; one key per new report", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body(content(
         (TicketRequest = "application/json"),
@@ -153,11 +163,21 @@ async fn file_as_citizen(
             headers(
                 ("Location" = String, description = "/api/v1/tickets/{code}"),
                 ("Idempotent-Replayed" = String, description = "`true` when this answers a retry"),
+                ("Cache-Control" = String, description = "`no-store`: the receipt holds the upload token"),
+            ),
+            links(
+                ("getTicket" = (operation_id = "getTicket", parameters(("path.code" = "$response.body#/code")),
+                    description = "The public view of the new ticket")),
+                ("addPhotos" = (operation_id = "addPhotos", parameters(
+                    ("path.code" = "$response.body#/code"),
+                    ("header.Upload-Token" = "$response.body#/upload_token"),
+                ), description = "Add photos with the receipt's upload token")),
             )),
-        (status = 400, description = "Malformed JSON, multipart or Idempotency-Key", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON or multipart, an unknown field, a Content-Type other than JSON or multipart, or a malformed Idempotency-Key", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Invalid citizen token", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Body or a photo too large", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (`errors`), or the idempotency key was used for another request", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = UNPROCESSABLE, body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Without a citizen token: this network address filed too many tickets (`intake.anonymous_per_minute`, shared with the portal and Open311); wait `Retry-After` seconds", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
     ),
     security((), ("citizen" = [])),
 )]
@@ -200,14 +220,29 @@ pub async fn create_multipart(
         oral consent; the operator may set `priority` and `category` directly. Idempotency \
         scope: `operator:<user id>`.",
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters", min_length = 1, max_length = 255, pattern = "^[!-~]+$"),
     ),
     request_body(content((TicketRequest = "application/json"))),
     responses(
-        (status = 201, description = "Filed (or replayed)", body = TicketCreated),
-        (status = 401, description = "Missing or invalid staff token", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 201, description = "Filed (or replayed)", body = TicketCreated,
+            headers(
+                ("Location" = String, description = "/api/v1/tickets/{code}"),
+                ("Idempotent-Replayed" = String, description = "`true` when this answers a retry"),
+                ("Cache-Control" = String, description = "`no-store`: the receipt holds the upload token"),
+            ),
+            links(
+                ("getTicket" = (operation_id = "getTicket", parameters(("path.code" = "$response.body#/code")),
+                    description = "The public view of the new ticket")),
+                ("addPhotos" = (operation_id = "addPhotos", parameters(
+                    ("path.code" = "$response.body#/code"),
+                    ("header.Upload-Token" = "$response.body#/upload_token"),
+                ), description = "Add photos with the receipt's upload token")),
+            )),
+        (status = 400, description = "Malformed JSON, an unknown field, a Content-Type other than JSON, or a malformed Idempotency-Key", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid staff token, or the account is no longer active", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The user does not have the role `operator`", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = UNPROCESSABLE, body = crate::model::ProblemDoc, content_type = "application/problem+json"),
     ),
     security(("staff" = [])),
 )]
@@ -282,7 +317,7 @@ pub async fn create_operator(
     summary = "The public view of a ticket (no personal data)",
     params(("code" = String, Path, description = "Tracking code, e.g. 1022-K7Q9-3MPX (any case, dashes optional)")),
     responses(
-        (status = 200, body = TicketView),
+        (status = 200, description = "The public view", body = TicketView),
         (status = 404, description = "No such ticket", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
@@ -318,12 +353,13 @@ pub async fn show(
     request_body(content((crate::model::PhotosMultipart = "multipart/form-data"))),
     responses(
         (status = 201, description = "The stored photos", body = AttachmentList),
-        (status = 401, body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed multipart", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Invalid citizen token", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Neither the ticket's upload token nor its reporter's citizen token", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = crate::model::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "A photo or the body too large", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Not a photo, or too many", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "No photo, not a photo, or more than `intake.max_photos` in all", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
     ),
     security((), ("citizen" = [])),
 )]
@@ -381,7 +417,8 @@ pub async fn add_attachments(
     operation_id = "myTickets",
     summary = "The tickets filed with this citizen's token, newest first (at most 100)",
     responses(
-        (status = 200, body = TicketList),
+        (status = 200, description = "The citizen's tickets", body = TicketList,
+            headers(("Cache-Control" = String, description = "`no-store`: a personal list"))),
         (status = 401, description = "No or invalid citizen token", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
     ),
     security(("citizen" = [])),
@@ -404,5 +441,7 @@ pub async fn my_tickets(
             TicketView::new(view, url)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(TicketList { items }))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .json(TicketList { items }))
 }

@@ -205,7 +205,8 @@ fn login_target(
         check is busy the answer is 503 with `Retry-After`.",
     request_body(content((LoginRequest = "application/json"))),
     responses(
-        (status = 200, body = LoginResponse),
+        (status = 200, description = "Logged in", body = LoginResponse,
+            headers(("Cache-Control" = String, description = "`no-store`: the answer holds a token"))),
         (status = 400, description = "Malformed JSON", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password", body = crate::model::ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::model::ProblemDoc, content_type = "application/problem+json"),

@@ -2,11 +2,14 @@
 //! API, Open311): errors are RFC 9457 `application/problem+json` documents with a stable
 //! `type`, a Vietnamese `title`, a `detail` and the request id; every request carries an
 //! `X-Request-Id`. Each transport keeps its own error enum and renders it through
-//! [`Problem`], so clients see one format whichever door they came in by.
+//! [`Problem`], so clients see one format whichever door they came in by. Every resource is
+//! registered through [`methods::resource`], so a method it does not serve is a 405 with
+//! `Allow` everywhere.
 
 pub mod body_timeout;
 pub mod client;
 pub mod failure;
+pub mod methods;
 pub mod plain_errors;
 pub mod request_id;
 

@@ -505,11 +505,13 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     .response(Format::for_path(req.path()))
 }
 
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+/// A method a resource does not serve: an Open311 405 (`Allow` is added by
+/// [`tongdai_http::methods`]).
+pub fn method_not_allowed(req: &HttpRequest, allow: &str) -> HttpResponse {
     Open311Error::new(
         StatusCode::METHOD_NOT_ALLOWED,
         format!(
-            "Phương thức {} không dùng được với {}.",
+            "Phương thức {} không dùng được với {}; các phương thức được hỗ trợ: {allow}.",
             req.method(),
             req.path()
         ),

@@ -95,24 +95,26 @@ impl Open311State {
 }
 
 /// Registers the Open311 routes. Expects `web::Data<tongdai_intake::IntakeService>` and
-/// `web::Data<Open311State>` in the app data.
+/// `web::Data<Open311State>` in the app data. Other methods are answered 405 with `Allow`,
+/// in the Open311 error format.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    let resource = |path: &str| web::resource(path).default_service(web::to(method_not_allowed));
+    let resource =
+        |path: &str| tongdai_http::methods::resource(path).refuse_with(method_not_allowed);
     cfg.service(
         web::scope("/open311/v2")
-            .service(resource("/discovery.{format}").route(web::get().to(discovery)))
-            .service(resource("/services.{format}").route(web::get().to(services)))
-            .service(resource("/services/{service}").route(web::get().to(service_definition)))
+            .service(resource("/discovery.{format}").get(discovery))
+            .service(resource("/services.{format}").get(services))
+            .service(resource("/services/{service}").get(service_definition))
             .service(
                 resource("/requests.{format}")
-                    .route(web::get().to(list_requests))
-                    .route(web::post().to(create_request)),
+                    .get(list_requests)
+                    .post(create_request),
             )
-            .service(resource("/requests/{request}").route(web::get().to(get_request)))
-            .service(resource("/request/{request}").route(web::get().to(get_request)))
-            .service(resource("/tokens/{token}").route(web::get().to(token)))
+            .service(resource("/requests/{request}").get(get_request))
+            .service(resource("/request/{request}").get(get_request))
+            .service(resource("/tokens/{token}").get(token))
             .default_service(web::to(not_found)),
     )
-    .service(resource("/open311/discovery.{format}").route(web::get().to(discovery)));
+    .service(resource("/open311/discovery.{format}").get(discovery));
 }

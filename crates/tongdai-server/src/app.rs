@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, web};
 use secrecy::ExposeSecret;
 use tongdai_api::ApiState;
@@ -244,6 +244,12 @@ impl Application {
                 .wrap(from_fn(tongdai_http::plain_errors::middleware))
                 .wrap(Compress::default())
                 .wrap(from_fn(request_id::middleware))
+                // Outermost, so it sees every answer (errors included): no response of ours
+                // is ever sniffed into another type. Handlers' own values win.
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+                )
                 .app_data(public_base.clone())
                 .app_data(trusted_proxies.clone())
                 .app_data(body_timeouts.clone())

@@ -127,21 +127,19 @@ pub fn not_found_page(req: &HttpRequest) -> Option<HttpResponse> {
 }
 
 /// Registers the portal's routes. Expects `web::Data<tongdai_intake::IntakeService>` and
-/// `web::Data<WebState>` in the app data.
+/// `web::Data<WebState>` in the app data. Other methods are answered 405 with `Allow`
+/// ([`tongdai_http::methods`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/")
-            .route(web::get().to(handlers::form))
-            .route(web::post().to(handlers::submit)),
-    )
-    .service(web::resource("/tra-cuu").route(web::get().to(handlers::lookup)))
-    .service(web::resource("/tra-cuu/{code}").route(web::get().to(handlers::ticket)))
-    .service(
-        web::resource("/tra-cuu/{code}/bo-sung-anh")
-            .route(web::get().to(upload::page))
-            .route(web::post().to(upload::submit)),
-    )
-    .service(web::resource("/static/{file}").route(web::get().to(handlers::asset)))
-    .service(web::resource("/favicon.ico").route(web::get().to(handlers::favicon)))
-    .service(web::resource("/robots.txt").route(web::get().to(handlers::robots)));
+    use tongdai_http::methods::resource;
+    cfg.service(resource("/").get(handlers::form).post(handlers::submit))
+        .service(resource("/tra-cuu").get(handlers::lookup))
+        .service(resource("/tra-cuu/{code}").get(handlers::ticket))
+        .service(
+            resource("/tra-cuu/{code}/bo-sung-anh")
+                .get(upload::page)
+                .post(upload::submit),
+        )
+        .service(resource("/static/{file}").get(handlers::asset))
+        .service(resource("/favicon.ico").get(handlers::favicon))
+        .service(resource("/robots.txt").get(handlers::robots));
 }

@@ -3,7 +3,7 @@
 //! are reported as warnings: the service works, but deadlines in those years count
 //! weekends only.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 use tongdai_storage::jurisdiction::areas_at;
 
@@ -11,12 +11,10 @@ use crate::error::Error;
 use crate::loader::missing_calendar_years;
 use crate::state::AppState;
 
-#[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-#[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let today = state.today();
     let db = state.db.clone();

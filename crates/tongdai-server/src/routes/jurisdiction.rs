@@ -1,7 +1,7 @@
 //! The jurisdiction in force on a date (`?at=YYYY-MM-DD`, default today in Vietnam):
 //! what the web form and the app offer, and what an integrator maps its codes to.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tongdai_storage::jurisdiction::{agencies_at, areas_at, categories_at};
@@ -15,14 +15,56 @@ pub struct AtQuery {
 }
 
 impl AtQuery {
+    /// Left out: today in Vietnam. Otherwise exactly `YYYY-MM-DD` (as the OpenAPI
+    /// document's `format: date` says): no spaces, no single-digit month, no empty value.
     fn date(&self, state: &AppState) -> Result<NaiveDate, Error> {
-        match self.at.as_deref().map(str::trim) {
-            None | Some("") => Ok(state.today()),
-            Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        match self.at.as_deref() {
+            None => Ok(state.today()),
+            Some(text) => full_date(text).ok_or_else(|| {
                 Error::InvalidQuery(format!(
-                    "Tham số at={text:?} phải là một ngày dạng YYYY-MM-DD, ví dụ 2025-07-01."
+                    "Tham số at={:?} phải là một ngày dạng YYYY-MM-DD, ví dụ 2025-07-01.",
+                    text.chars().take(40).collect::<String>()
                 ))
             }),
+        }
+    }
+}
+
+/// An RFC 3339 full-date (`2025-07-01`) of a year 0001–9999.
+fn full_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shaped || text.starts_with("0000") {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::full_date;
+
+    #[test]
+    fn only_full_dates_are_dates() {
+        assert!(full_date("2025-07-01").is_some());
+        assert!(full_date("0001-01-01").is_some());
+        for text in [
+            "",
+            " 2025-07-01",
+            "2025-07-01 ",
+            "2025-7-1",
+            "2025-13-01",
+            "2025-02-30",
+            "0000-01-01",
+            "+2025-07-01",
+            "01/07/2025",
+            "2025-07-01T00:00:00",
+        ] {
+            assert_eq!(full_date(text), None, "{text:?}");
         }
     }
 }
@@ -66,7 +108,6 @@ struct AgencyItem {
     valid_to: Option<NaiveDate>,
 }
 
-#[get("/api/v1/categories")]
 pub async fn categories(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,
@@ -89,7 +130,6 @@ pub async fn categories(
     Ok(HttpResponse::Ok().json(Listing { at, items }))
 }
 
-#[get("/api/v1/areas")]
 pub async fn areas(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,
@@ -112,7 +152,6 @@ pub async fn areas(
     Ok(HttpResponse::Ok().json(Listing { at, items }))
 }
 
-#[get("/api/v1/agencies")]
 pub async fn agencies(
     state: web::Data<AppState>,
     query: web::Query<AtQuery>,
