@@ -7,7 +7,7 @@
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 
 use crate::Problem;
@@ -121,10 +121,6 @@ pub async fn middleware(
             http.headers_mut().insert(name, value);
         }
     }
-    http.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     let (request, _) = response.into_parts();
     Ok(ServiceResponse::new(request, http))
 }
