@@ -431,3 +431,150 @@ fn overlapping_routing_rules_are_refused_before_anything_is_loaded() {
         "nothing was written"
     );
 }
+
+#[test]
+fn staff_users_are_listed_disabled_and_given_new_passwords_from_the_command_line() {
+    for backend in backends() {
+        let cwd = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(|| TestDatabase::empty(Backend::Postgres));
+        let url = pg
+            .as_ref()
+            .map(|db| db.url.clone())
+            .unwrap_or_else(|| "sqlite://data/tongdai.db".to_owned());
+        let run = |args: &[&str]| {
+            tongdai(cwd.path(), &url)
+                .args(args)
+                .env("TONGDAI_NEW_PASSWORD", "mat-khau-du-dai-1022")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let jurisdiction = repo_root().join("config/jurisdiction");
+        let loaded = run(&["jurisdiction", "load", jurisdiction.to_str().unwrap()]);
+        assert!(
+            loaded.status.success(),
+            "{backend}: {}",
+            String::from_utf8_lossy(&loaded.stderr)
+        );
+        let user = |name: &str, role: &str, agency: Option<&str>| {
+            let mut args = vec![
+                "user",
+                "create",
+                "--username",
+                name,
+                "--name",
+                "Cán bộ",
+                "--role",
+                role,
+            ];
+            if let Some(agency) = agency {
+                args.extend(["--agency", agency]);
+            }
+            run(&args)
+        };
+
+        // Roles are the known ones; clerk and lead need an agency in force.
+        let refused = [
+            (user("nguoi.a1", "superuser", None), "superuser"),
+            (user("clerk.c1", "clerk", None), "--agency"),
+            (user("lead.c2", "lead", Some("SO-TTTT-LA")), "not in force"),
+            (user("clerk.c3", "clerk", Some("KHONG-CO")), "not in force"),
+            (
+                user("op.o1", "operator", Some("SO-XD-TN")),
+                "only for the roles clerk and lead",
+            ),
+        ];
+        for (output, why) in refused {
+            assert!(!output.status.success(), "{backend}: {why}");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(stderr.contains(why), "{backend}: {stderr}");
+        }
+        for (name, role, agency) in [
+            ("clerk.xd", "clerk", Some("SO-XD-TN")),
+            ("lead.xd", "lead", Some("SO-XD-TN")),
+            ("ioc1", "ioc", None),
+            ("bao.cao", "reporter", None),
+            ("quan.tri", "admin", None),
+        ] {
+            let output = user(name, role, agency);
+            assert!(
+                output.status.success(),
+                "{backend} {name}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+
+        let listed = run(&["user", "list", "--json"]);
+        assert!(listed.status.success());
+        let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let names: Vec<&str> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["username"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["bao.cao", "clerk.xd", "ioc1", "lead.xd", "quan.tri"]
+        );
+        assert_eq!(rows[1]["agency"], "SO-XD-TN");
+        assert_eq!(rows[1]["roles"], serde_json::json!(["clerk"]));
+        assert!(rows.as_array().unwrap().iter().all(|r| r["active"] == true));
+        assert!(
+            !String::from_utf8_lossy(&listed.stdout).contains("argon2"),
+            "no hashes listed"
+        );
+        let table = run(&["user", "list"]);
+        assert!(String::from_utf8_lossy(&table.stdout).contains("clerk.xd"));
+
+        // A new password: the old one no longer verifies, the new one does.
+        let passwd = tongdai(cwd.path(), &url)
+            .args(["user", "passwd", "IOC1"])
+            .env("TONGDAI_NEW_PASSWORD", "mat-khau-moi-cung-du-dai")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            passwd.status.success(),
+            "{}",
+            String::from_utf8_lossy(&passwd.stderr)
+        );
+        let short = tongdai(cwd.path(), &url)
+            .args(["user", "passwd", "ioc1"])
+            .env("TONGDAI_NEW_PASSWORD", "ngan")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!short.status.success(), "password rules apply");
+        let db = tongdai_storage::Database::open(
+            &if url.starts_with("sqlite://") {
+                format!("sqlite://{}", cwd.path().join("data/tongdai.db").display())
+            } else {
+                url.clone()
+            },
+            &tongdai_storage::PoolSettings::default(),
+        )
+        .unwrap();
+        let stored = tongdai_storage::users::find_by_username(&mut db.conn().unwrap(), "ioc1")
+            .unwrap()
+            .unwrap();
+        let hash = stored.password_hash.unwrap();
+        assert!(tongdai_api::users::verify_password(
+            &hash,
+            "mat-khau-moi-cung-du-dai"
+        ));
+        assert!(!tongdai_api::users::verify_password(
+            &hash,
+            "mat-khau-du-dai-1022"
+        ));
+
+        // Disabled: listed as such; unknown users are an error.
+        assert!(run(&["user", "disable", "clerk.xd"]).status.success());
+        let rows: serde_json::Value =
+            serde_json::from_slice(&run(&["user", "list", "--json"]).stdout).unwrap();
+        assert_eq!(rows[1]["active"], false, "{backend}");
+        let unknown = run(&["user", "disable", "khong.co.ai"]);
+        assert!(!unknown.status.success());
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("khong.co.ai"));
+    }
+}

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use thiserror::Error;
 use tongdai_intake::IntakeService;
+use tongdai_storage::jurisdiction;
 use tongdai_storage::users::{self, NewUser, User};
 use tongdai_storage::{DbConnection, StorageError};
 use uuid::Uuid;
@@ -37,6 +38,8 @@ pub enum UserError {
     Invalid(String),
     #[error("the username {0:?} is taken")]
     Taken(String),
+    #[error("no user {0:?}")]
+    Unknown(String),
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -84,12 +87,30 @@ fn valid_username(username: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b))
 }
 
+/// The staff roles: hotline `operator`; `ioc` (triage, forward, transfer, approve
+/// extensions, publish, reject); agency `clerk` and its `lead` (both bound to one agency);
+/// `reporter` (reads everything, changes nothing); `admin` (users, keys, jurisdiction).
+pub const STAFF_ROLES: [&str; 6] = ["operator", "ioc", "clerk", "lead", "reporter", "admin"];
+/// Roles that work the tickets of one agency, named with `--agency`.
+pub const AGENCY_ROLES: [&str; 2] = ["clerk", "lead"];
+
 fn valid_role(role: &str) -> bool {
-    (1..=32).contains(&role.len())
-        && role.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && role
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    STAFF_ROLES.contains(&role)
+}
+
+/// The password rules, for new users and `tongdai user passwd`.
+fn check_password(password: &str) -> Result<(), UserError> {
+    if password.chars().count() < PASSWORD_MIN_CHARS {
+        return Err(UserError::Invalid(format!(
+            "the password must have at least {PASSWORD_MIN_CHARS} characters"
+        )));
+    }
+    if password.len() > PASSWORD_MAX_BYTES {
+        return Err(UserError::Invalid(format!(
+            "the password must have at most {PASSWORD_MAX_BYTES} bytes"
+        )));
+    }
+    Ok(())
 }
 
 /// The password of a new user for the CLI: `TONGDAI_NEW_PASSWORD` if set, else the first
@@ -134,23 +155,45 @@ pub fn create_user(
             "the display name must have 1–100 characters".into(),
         ));
     }
-    if new.password.chars().count() < PASSWORD_MIN_CHARS {
-        return Err(UserError::Invalid(format!(
-            "the password must have at least {PASSWORD_MIN_CHARS} characters"
-        )));
-    }
-    if new.password.len() > PASSWORD_MAX_BYTES {
-        return Err(UserError::Invalid(format!(
-            "the password must have at most {PASSWORD_MAX_BYTES} bytes"
-        )));
-    }
+    check_password(&new.password)?;
     if new.roles.is_empty() {
         return Err(UserError::Invalid("give at least one role".into()));
     }
     if let Some(role) = new.roles.iter().find(|r| !valid_role(r)) {
         return Err(UserError::Invalid(format!(
-            "role {role:?}: use a lower-case code such as \"operator\""
+            "role {role:?}: use one of {}",
+            STAFF_ROLES.join(", ")
         )));
+    }
+    let agency_role = new.roles.iter().any(|r| AGENCY_ROLES.contains(&r.as_str()));
+    let agency_code = new
+        .agency_code
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty());
+    match (&agency_code, agency_role) {
+        (None, true) => {
+            return Err(UserError::Invalid(
+                "roles clerk and lead work for one agency: give --agency CODE".into(),
+            ));
+        }
+        (Some(code), false) => {
+            return Err(UserError::Invalid(format!(
+                "--agency {code:?} is only for the roles clerk and lead"
+            )));
+        }
+        (Some(code), true) => {
+            let today = tongdai_domain::local_date(now);
+            if jurisdiction::agency_valid_on(conn, code, today)
+                .map_err(UserError::Storage)?
+                .is_none()
+            {
+                return Err(UserError::Invalid(format!(
+                    "agency {code:?} is not in force on {today} (or the jurisdiction was never \
+                     loaded: run `tongdai jurisdiction load DIR` or start the server once)"
+                )));
+            }
+        }
+        (None, false) => {}
     }
     let password_hash = hash_password(&new.password)?;
     let record = NewUser {
@@ -162,7 +205,7 @@ pub fn create_user(
             .map(|e| e.trim().to_owned())
             .filter(|e| !e.is_empty()),
         password_hash: Some(password_hash),
-        agency_code: new.agency_code,
+        agency_code,
         roles: new.roles,
         created_at: now,
     };
@@ -170,6 +213,39 @@ pub fn create_user(
         StorageError::Conflict(_) => UserError::Taken(username),
         other => UserError::Storage(other),
     })
+}
+
+/// `tongdai user disable USERNAME`: the user can no longer log in, and tokens already issued
+/// stop being accepted at once (handlers re-read the user on every request).
+pub fn disable_user(
+    conn: &mut DbConnection,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<User, UserError> {
+    let user = find_user(conn, username)?;
+    users::set_active(conn, user.id, false, now).map_err(UserError::Storage)?;
+    find_user(conn, username)
+}
+
+/// `tongdai user passwd USERNAME`: a new password (same rules as for new users).
+pub fn change_password(
+    conn: &mut DbConnection,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<User, UserError> {
+    check_password(password)?;
+    let user = find_user(conn, username)?;
+    let hash = hash_password(password)?;
+    users::set_password_hash(conn, user.id, &hash, now).map_err(UserError::Storage)?;
+    Ok(user)
+}
+
+fn find_user(conn: &mut DbConnection, username: &str) -> Result<User, UserError> {
+    let username = normalize_username(username);
+    users::find_by_username(conn, &username)
+        .map_err(UserError::Storage)?
+        .ok_or(UserError::Unknown(username))
 }
 
 /// The account a login names, and the hash to check the password against: the user's
@@ -293,7 +369,11 @@ mod tests {
         assert!(!valid_username("ab"));
         assert!(!valid_username("có dấu"));
         assert!(valid_role("operator"));
+        for role in STAFF_ROLES {
+            assert!(valid_role(role));
+        }
         assert!(!valid_role("Operator"));
+        assert!(!valid_role("superuser"));
         assert!(!valid_role(""));
     }
 }

@@ -1,6 +1,6 @@
 //! The command line: `tongdai` (= `tongdai serve`), `tongdai migrate`,
 //! `tongdai jurisdiction load|check DIR`, `tongdai route …`, `tongdai calendar …`,
-//! `tongdai apikey create|revoke`, `tongdai user create`.
+//! `tongdai apikey create|revoke`, `tongdai user create|list|disable|passwd`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,10 +88,20 @@ pub enum UserCommand {
         roles: Vec<String>,
         #[arg(long)]
         email: Option<String>,
-        /// Agency code for agency clerks.
+        /// Agency code, required for the roles clerk and lead (an agency in force).
         #[arg(long)]
         agency: Option<String>,
     },
+    /// List staff users: username, name, roles, agency, active.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: no more logins, and tokens already issued stop working at once.
+    Disable { username: String },
+    /// Set a new password (read from TONGDAI_NEW_PASSWORD or the first line of standard input).
+    Passwd { username: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,38 +196,90 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("loading {}", dir.display()))?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
-        Command::User {
-            command:
+        Command::User { command } => {
+            let db = open_database(&config)?;
+            let mut conn = db.conn()?;
+            match command {
                 UserCommand::Create {
                     username,
                     name,
                     roles,
                     email,
                     agency,
-                },
-        } => {
-            let password = tongdai_api::users::read_new_password()
-                .context("reading the password (TONGDAI_NEW_PASSWORD or standard input)")?;
-            let db = open_database(&config)?;
-            let mut conn = db.conn()?;
-            let user = tongdai_api::users::create_user(
-                &mut conn,
-                tongdai_api::users::NewStaffUser {
-                    username,
-                    display_name: name,
-                    email,
-                    agency_code: agency,
-                    roles,
-                    password,
-                },
-                SystemClock.now(),
-            )?;
-            println!(
-                "created user {} ({}) with roles {}",
-                user.username,
-                user.id,
-                user.roles.join(", ")
-            );
+                } => {
+                    let password = tongdai_api::users::read_new_password()
+                        .context("reading the password (TONGDAI_NEW_PASSWORD or standard input)")?;
+                    let user = tongdai_api::users::create_user(
+                        &mut conn,
+                        tongdai_api::users::NewStaffUser {
+                            username,
+                            display_name: name,
+                            email,
+                            agency_code: agency,
+                            roles,
+                            password,
+                        },
+                        SystemClock.now(),
+                    )?;
+                    println!(
+                        "created user {} ({}) with roles {}",
+                        user.username,
+                        user.id,
+                        user.roles.join(", ")
+                    );
+                }
+                UserCommand::List { json } => {
+                    let users = tongdai_storage::users::list_users(&mut conn)?;
+                    if json {
+                        let rows: Vec<_> = users
+                            .iter()
+                            .map(|u| {
+                                serde_json::json!({
+                                    "username": u.username,
+                                    "id": u.id.to_string(),
+                                    "name": u.display_name,
+                                    "roles": u.roles,
+                                    "agency": u.agency_code,
+                                    "email": u.email,
+                                    "active": u.active,
+                                })
+                            })
+                            .collect();
+                        println!("{}", serde_json::to_string_pretty(&rows)?);
+                    } else {
+                        println!(
+                            "{:<24} {:<8} {:<20} {:<16} name",
+                            "username", "active", "roles", "agency"
+                        );
+                        for u in &users {
+                            println!(
+                                "{:<24} {:<8} {:<20} {:<16} {}",
+                                u.username,
+                                if u.active { "yes" } else { "DISABLED" },
+                                u.roles.join(","),
+                                u.agency_code.as_deref().unwrap_or("-"),
+                                u.display_name
+                            );
+                        }
+                    }
+                }
+                UserCommand::Disable { username } => {
+                    let user =
+                        tongdai_api::users::disable_user(&mut conn, &username, SystemClock.now())?;
+                    println!("disabled user {} ({})", user.username, user.id);
+                }
+                UserCommand::Passwd { username } => {
+                    let password = tongdai_api::users::read_new_password()
+                        .context("reading the password (TONGDAI_NEW_PASSWORD or standard input)")?;
+                    let user = tongdai_api::users::change_password(
+                        &mut conn,
+                        &username,
+                        &password,
+                        SystemClock.now(),
+                    )?;
+                    println!("new password set for {} ({})", user.username, user.id);
+                }
+            }
         }
         Command::Apikey { command } => {
             let db = open_database(&config)?;
