@@ -213,9 +213,9 @@ pub(crate) fn create_staff(
     roles: &[&str],
 ) -> tongdai_storage::users::User {
     use tongdai_domain::Clock;
-    tongdai_api::users::create_user(
+    tongdai_auth::users::create_user(
         &mut app.db.db.conn().unwrap(),
-        tongdai_api::users::NewStaffUser {
+        tongdai_auth::users::NewStaffUser {
             username: username.into(),
             display_name: format!("Điện thoại viên {username}"),
             email: None,

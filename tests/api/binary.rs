@@ -559,11 +559,11 @@ fn staff_users_are_listed_disabled_and_given_new_passwords_from_the_command_line
             .unwrap()
             .unwrap();
         let hash = stored.password_hash.unwrap();
-        assert!(tongdai_api::users::verify_password(
+        assert!(tongdai_auth::verify_password(
             &hash,
             "mat-khau-moi-cung-du-dai"
         ));
-        assert!(!tongdai_api::users::verify_password(
+        assert!(!tongdai_auth::verify_password(
             &hash,
             "mat-khau-du-dai-1022"
         ));

@@ -266,6 +266,15 @@ impl From<IntakeError> for ApiError {
     }
 }
 
+impl From<tongdai_auth::AuthError> for ApiError {
+    fn from(e: tongdai_auth::AuthError) -> Self {
+        match e {
+            tongdai_auth::AuthError::InvalidToken(why) => ApiError::InvalidToken(why),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(format!("blocking task: {e}"))

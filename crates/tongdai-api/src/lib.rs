@@ -19,7 +19,6 @@
 
 pub mod auth;
 pub mod error;
-pub mod login;
 mod model;
 mod multipart;
 pub mod openapi;
@@ -34,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 pub use auth::{STAFF_AUDIENCE, STAFF_ISSUER};
 pub use error::ApiError;
-pub use login::LoginConfig;
+pub use tongdai_auth::LoginConfig;
 
 /// `[api]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,35 +61,47 @@ impl Default for ApiConfig {
     }
 }
 
+impl ApiConfig {
+    /// What [`tongdai_auth`] checks tokens against.
+    pub fn token_settings(&self) -> tongdai_auth::TokenSettings {
+        tongdai_auth::TokenSettings {
+            citizen_issuer: self.citizen_issuer.clone(),
+            citizen_audience: self.citizen_audience.clone(),
+            citizen_public_key_file: self.citizen_public_key_file.clone(),
+            staff_token_minutes: self.staff_token_minutes,
+        }
+    }
+}
+
 /// What the API's handlers share (registered as `web::Data<ApiState>`).
 #[derive(Clone)]
 pub struct ApiState {
     pub config: ApiConfig,
     jwt_secret: Vec<u8>,
     keys: Arc<auth::Keys>,
-    checker: Arc<login::PasswordChecker>,
-    throttle: Arc<login::LoginThrottle>,
+    checker: Arc<tongdai_auth::PasswordChecker>,
+    throttle: Arc<tongdai_auth::LoginThrottle>,
 }
 
 impl ApiState {
     /// Checks the configuration and reads the identity provider's public key, if any.
     pub fn new(config: ApiConfig, login: LoginConfig, jwt_secret: &[u8]) -> Result<Self, String> {
-        let keys = auth::Keys::new(&config, jwt_secret)?;
+        let keys = auth::Keys::new(&config.token_settings(), jwt_secret)?;
         login.validate()?;
         Ok(Self {
             config,
             jwt_secret: jwt_secret.to_vec(),
             keys: Arc::new(keys),
-            checker: Arc::new(login::PasswordChecker::new(&login)),
-            throttle: Arc::new(login::LoginThrottle::new(login)),
+            checker: Arc::new(tongdai_auth::PasswordChecker::new(&login)),
+            throttle: Arc::new(tongdai_auth::LoginThrottle::new(login)),
         })
     }
 
-    pub(crate) fn password_checker(&self) -> &login::PasswordChecker {
+    pub(crate) fn password_checker(&self) -> &tongdai_auth::PasswordChecker {
         &self.checker
     }
 
-    pub(crate) fn throttle(&self) -> &login::LoginThrottle {
+    pub(crate) fn throttle(&self) -> &tongdai_auth::LoginThrottle {
         &self.throttle
     }
 

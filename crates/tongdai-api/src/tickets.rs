@@ -29,7 +29,7 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 pub const IDEMPOTENT_REPLAYED: &str = "Idempotent-Replayed";
 /// The header that carries a ticket's upload token.
 pub const UPLOAD_TOKEN: &str = "Upload-Token";
-pub const ROLE_OPERATOR: &str = "operator";
+pub use tongdai_auth::users::ROLE_OPERATOR;
 
 /// What a 422 of the filing operations means.
 const UNPROCESSABLE: &str = "Invalid fields, each named in `errors`: besides the schema, \

@@ -207,11 +207,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     email,
                     agency,
                 } => {
-                    let password = tongdai_api::users::read_new_password()
+                    let password = tongdai_auth::users::read_new_password()
                         .context("reading the password (TONGDAI_NEW_PASSWORD or standard input)")?;
-                    let user = tongdai_api::users::create_user(
+                    let user = tongdai_auth::users::create_user(
                         &mut conn,
-                        tongdai_api::users::NewStaffUser {
+                        tongdai_auth::users::NewStaffUser {
                             username,
                             display_name: name,
                             email,
@@ -265,13 +265,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 UserCommand::Disable { username } => {
                     let user =
-                        tongdai_api::users::disable_user(&mut conn, &username, SystemClock.now())?;
+                        tongdai_auth::users::disable_user(&mut conn, &username, SystemClock.now())?;
                     println!("disabled user {} ({})", user.username, user.id);
                 }
                 UserCommand::Passwd { username } => {
-                    let password = tongdai_api::users::read_new_password()
+                    let password = tongdai_auth::users::read_new_password()
                         .context("reading the password (TONGDAI_NEW_PASSWORD or standard input)")?;
-                    let user = tongdai_api::users::change_password(
+                    let user = tongdai_auth::users::change_password(
                         &mut conn,
                         &username,
                         &password,

@@ -1,4 +1,4 @@
-//! What keeps `POST /api/v1/auth/login` from being a way to exhaust the server or to guess
+//! What keeps staff sign-in (`POST /api/v1/auth/login`, later the console's too) from being a way to exhaust the server or to guess
 //! passwords (`[login]` in the configuration):
 //!
 //! - **Bounded password checks.** Argon2id needs its memory cost (19 MiB by default) per
@@ -21,14 +21,11 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use argon2::password_hash::{Output, PasswordHash};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 /// `[login]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,105 +70,6 @@ impl LoginConfig {
     }
 }
 
-/// Stored hashes with a memory cost above this are refused rather than computed.
-const MAX_M_COST_KIB: u32 = 256 * 1024;
-
-/// Checks passwords against Argon2 PHC strings with bounded concurrency and reused memory.
-pub struct PasswordChecker {
-    permits: Arc<Semaphore>,
-    queue_timeout: Duration,
-    buffers: Arc<Mutex<Vec<Vec<Block>>>>,
-}
-
-/// No turn came within the queue timeout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Busy;
-
-impl PasswordChecker {
-    pub fn new(config: &LoginConfig) -> Self {
-        let permits = usize::try_from(config.max_concurrent_checks).unwrap_or(1);
-        Self {
-            permits: Arc::new(Semaphore::new(permits)),
-            queue_timeout: Duration::from_millis(config.queue_timeout_ms),
-            buffers: Arc::new(Mutex::new(Vec::with_capacity(permits))),
-        }
-    }
-
-    /// Whether `password` matches `phc`, computed on the blocking pool once a turn is free.
-    pub async fn verify(&self, phc: String, password: String) -> Result<bool, Busy> {
-        let permit = tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| Busy)?
-            .map_err(|_| Busy)?;
-        let buffers = self.buffers.clone();
-        let outcome = tongdai_http::block(move || {
-            let mut memory = take_buffer(&buffers);
-            let ok = verify_with(&phc, password.as_bytes(), &mut memory);
-            give_back(&buffers, memory);
-            ok
-        })
-        .await;
-        drop(permit);
-        // A panicked check counts as a mismatch, never as a success.
-        Ok(outcome.unwrap_or(false))
-    }
-}
-
-fn take_buffer(buffers: &Mutex<Vec<Vec<Block>>>) -> Vec<Block> {
-    match buffers.lock() {
-        Ok(mut pool) => pool.pop().unwrap_or_default(),
-        Err(poisoned) => poisoned.into_inner().pop().unwrap_or_default(),
-    }
-}
-
-fn give_back(buffers: &Mutex<Vec<Vec<Block>>>, memory: Vec<Block>) {
-    match buffers.lock() {
-        Ok(mut pool) => pool.push(memory),
-        Err(poisoned) => poisoned.into_inner().push(memory),
-    }
-}
-
-/// Verifies a PHC string with a caller-provided memory buffer (grown once if too small).
-/// A malformed hash, another algorithm or an excessive cost never matches.
-pub fn verify_with(phc: &str, password: &[u8], memory: &mut Vec<Block>) -> bool {
-    let Ok(hash) = PasswordHash::new(phc) else {
-        return false;
-    };
-    let Ok(algorithm) = Algorithm::try_from(hash.algorithm) else {
-        return false;
-    };
-    let version = match hash.version.map(Version::try_from) {
-        None => Version::default(),
-        Some(Ok(v)) => v,
-        Some(Err(_)) => return false,
-    };
-    let (Ok(params), Some(salt), Some(expected)) = (Params::try_from(&hash), hash.salt, hash.hash)
-    else {
-        return false;
-    };
-    if params.m_cost() > MAX_M_COST_KIB {
-        return false;
-    }
-    let mut salt_bytes = [0u8; 64];
-    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
-        return false;
-    };
-    let blocks = params.block_count();
-    if memory.len() < blocks {
-        memory.resize(blocks, Block::default());
-    }
-    let mut out = vec![0u8; expected.len()];
-    let argon = Argon2::new(algorithm, version, params);
-    if argon
-        .hash_password_into_with_memory(password, salt, &mut out, &mut memory[..])
-        .is_err()
-    {
-        return false;
-    }
-    // `Output`'s equality is constant-time.
-    Output::new(&out).is_ok_and(|computed| computed == expected)
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
@@ -191,6 +89,21 @@ enum Key {
     Address(IpAddr),
 }
 
+/// IPv4 (also when mapped into IPv6) as is; IPv6 by its /64, which one household or phone
+/// usually owns (the same key as the anonymous filing limit).
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
 /// Above this many remembered keys, forgotten ones are pruned.
 const PRUNE_ABOVE: usize = 10_000;
 
@@ -205,7 +118,7 @@ impl LoginThrottle {
     fn keys(username: &str, address: Option<IpAddr>) -> Vec<Key> {
         let mut keys = vec![Key::User(username.to_owned())];
         if let Some(ip) = address {
-            keys.push(Key::Address(tongdai_intake::ratelimit::client_key(ip)));
+            keys.push(Key::Address(client_key(ip)));
         }
         keys
     }
@@ -364,25 +277,5 @@ mod tests {
             throttle.check("op1", None, later).is_ok(),
             "counting restarted"
         );
-    }
-
-    #[test]
-    fn reused_memory_verifies_like_the_library() {
-        let phc = crate::users::hash_password("mật khẩu rất dài 123").unwrap();
-        let mut memory = Vec::new();
-        assert!(verify_with(
-            &phc,
-            "mật khẩu rất dài 123".as_bytes(),
-            &mut memory
-        ));
-        let grown = memory.len();
-        assert!(!verify_with(&phc, b"wrong password 123", &mut memory));
-        assert_eq!(memory.len(), grown, "the buffer is reused, not grown again");
-        assert!(!verify_with("not a hash", b"x", &mut memory));
-        assert!(!verify_with(
-            "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-            b"x",
-            &mut memory
-        ));
     }
 }
