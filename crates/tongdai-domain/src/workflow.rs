@@ -29,7 +29,7 @@
 //! `detail` field of public events, which the tracking page shows. Deadlines (the pause of
 //! `request-info`, the resume of `citizen-reply`, the approved extension, the restart or
 //! continuation of a transfer) are computed by the service with `DeadlineClock` and recorded
-//! as their own events; this module decides only the moves.
+//! as their own events; a decision says which of them applies ([`DeadlineEffect`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -234,12 +234,43 @@ impl WorkflowPolicy {
     }
 }
 
-/// What an accepted command does: the next snapshot (with the version bumped) and the
-/// events to append, in order.
+/// What an accepted command does: the next snapshot (with the version bumped), the
+/// events to append, in order, and what it means for the ticket's deadlines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub state: WorkflowState,
     pub events: Vec<TicketEvent>,
+    pub deadline: DeadlineEffect,
+}
+
+/// What a decision does to the deadlines. The arithmetic needs the working calendar and the
+/// SLA policy, so the service does it (with `DeadlineClock`) and records every deadline it
+/// gives as an event, with the agency it binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadlineEffect {
+    /// The deadlines stay as they are.
+    Unchanged,
+    /// A new agency is responsible (forward; recategorise to another agency): its
+    /// accept and answer deadlines start now from the SLA policy.
+    Start { agency: String },
+    /// Transfer: the new agency's deadlines restart or continue as the SLA policy's transfer
+    /// clock says.
+    Transfer { from: Option<String>, to: String },
+    /// The category changed, the agency did not: deadlines recomputed for the new category.
+    Recompute,
+    /// Back in triage (return; recategorise without an agency): the agency's clocks stop.
+    Stop,
+    /// Waiting for the citizen (request-info): the answer clock pauses.
+    Pause,
+    /// The citizen replied: the answer clock resumes.
+    Resume,
+    /// The IOC approved an extension: the answer deadline becomes `until`.
+    Extend { until: DateTime<Utc> },
+    /// The agency answered (a clerk's or lead's answer): the instant its answer deadline is
+    /// judged against.
+    Met,
+    /// Reopened: the agency gets a new answer deadline from the SLA policy.
+    Restart,
 }
 
 impl Decision {
@@ -442,6 +473,7 @@ fn apply(
     let mut next = state.clone();
     next.version = state.version + 1;
     let mut events = Vec::new();
+    let mut deadline = DeadlineEffect::Unchanged;
     let mut record = |kind: EventKind, visibility: EventVisibility, payload: Value| {
         events.push(TicketEvent {
             kind,
@@ -457,6 +489,9 @@ fn apply(
             let agency = required(&command.agency, "agency")?;
             next.status = S::Forwarded;
             next.agency = Some(agency.to_owned());
+            deadline = DeadlineEffect::Start {
+                agency: agency.to_owned(),
+            };
             record(EventKind::Forwarded, Public, json!({ "agency": agency }));
         }
         Action::Recategorise => {
@@ -472,6 +507,13 @@ fn apply(
             if next.agency != state.agency {
                 next.pending_extension = None;
             }
+            deadline = match agency {
+                None => DeadlineEffect::Stop,
+                Some(a) if state.agency.as_deref() == Some(a) => DeadlineEffect::Recompute,
+                Some(a) => DeadlineEffect::Start {
+                    agency: a.to_owned(),
+                },
+            };
             record(
                 EventKind::Recategorised,
                 Internal,
@@ -495,6 +537,10 @@ fn apply(
             next.status = S::Forwarded;
             next.agency = Some(agency.to_owned());
             next.pending_extension = None;
+            deadline = DeadlineEffect::Transfer {
+                from: state.agency.clone(),
+                to: agency.to_owned(),
+            };
             record(
                 EventKind::Transferred,
                 Public,
@@ -514,6 +560,7 @@ fn apply(
             next.status = S::Triage;
             next.agency = None;
             next.pending_extension = None;
+            deadline = DeadlineEffect::Stop;
             record(
                 EventKind::Returned,
                 Internal,
@@ -533,6 +580,7 @@ fn apply(
         Action::RequestInfo => {
             let question = required(&command.text, "text")?;
             next.status = S::WaitingCitizen;
+            deadline = DeadlineEffect::Pause;
             record(
                 EventKind::InfoRequested,
                 Public,
@@ -542,6 +590,7 @@ fn apply(
         Action::CitizenReply => {
             let reply = required(&command.text, "text")?;
             next.status = S::InProgress;
+            deadline = DeadlineEffect::Resume;
             record(
                 EventKind::CitizenReplied,
                 Internal,
@@ -572,11 +621,14 @@ fn apply(
         }
         Action::ExtensionApprove => {
             next.pending_extension = None;
-            let deadline = state.pending_extension.map(|d| to_local(d).to_rfc3339());
+            if let Some(until) = state.pending_extension {
+                deadline = DeadlineEffect::Extend { until };
+            }
+            let until = state.pending_extension.map(|d| to_local(d).to_rfc3339());
             record(
                 EventKind::ExtensionApproved,
                 Public,
-                json!({ "agency": state.agency, "new_deadline": deadline }),
+                json!({ "agency": state.agency, "new_deadline": until }),
             );
         }
         Action::ExtensionRefuse => {
@@ -611,6 +663,7 @@ fn apply(
             }
             let needs_approval =
                 policy.needs_approval(state.agency.as_deref()) && !caller.has(Role::Lead);
+            deadline = DeadlineEffect::Met;
             next.status = if needs_approval {
                 S::AwaitingApproval
             } else {
@@ -665,6 +718,7 @@ fn apply(
             next.status = S::InProgress;
             next.answered_at = None;
             next.closed_at = None;
+            deadline = DeadlineEffect::Restart;
             record(
                 EventKind::Reopened,
                 Public,
@@ -691,5 +745,6 @@ fn apply(
     Ok(Decision {
         state: next,
         events,
+        deadline,
     })
 }

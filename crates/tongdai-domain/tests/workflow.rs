@@ -888,3 +888,87 @@ fn a_citizen_caller_is_not_staff() {
         }
     );
 }
+
+#[test]
+fn each_decision_says_what_happens_to_the_deadlines() {
+    use tongdai_domain::DeadlineEffect as E;
+    let policy = policy();
+    let until = now() + Duration::days(5);
+    let start_c = E::Start {
+        agency: "C".to_owned(),
+    };
+    let transfer = E::Transfer {
+        from: Some("A".to_owned()),
+        to: "C".to_owned(),
+    };
+    let cases: &[(&str, &str, Action, E)] = &[
+        ("triage", "ioc", Action::Forward, start_c.clone()),
+        ("triage", "ioc", Action::Reject, E::Unchanged),
+        ("forwarded", "ioc", Action::Transfer, transfer.clone()),
+        ("in_progress", "ioc", Action::Transfer, transfer),
+        ("in_progress", "ioc", Action::Recategorise, E::Recompute),
+        ("forwarded", "clerk_a", Action::Accept, E::Unchanged),
+        ("forwarded", "clerk_a", Action::Return, E::Stop),
+        ("in_progress", "clerk_a", Action::RequestInfo, E::Pause),
+        ("waiting", "citizen", Action::CitizenReply, E::Resume),
+        (
+            "in_progress",
+            "clerk_a",
+            Action::ExtensionRequest,
+            E::Unchanged,
+        ),
+        (
+            "in_progress_ext",
+            "ioc",
+            Action::ExtensionApprove,
+            E::Extend { until },
+        ),
+        (
+            "in_progress_ext",
+            "ioc",
+            Action::ExtensionRefuse,
+            E::Unchanged,
+        ),
+        ("in_progress", "clerk_a", Action::Progress, E::Unchanged),
+        ("in_progress", "clerk_a", Action::Note, E::Unchanged),
+        ("in_progress", "clerk_a", Action::Answer, E::Met),
+        (
+            "awaiting_approval",
+            "lead_a",
+            Action::ApproveAnswer,
+            E::Unchanged,
+        ),
+        (
+            "awaiting_approval",
+            "lead_a",
+            Action::SendBack,
+            E::Unchanged,
+        ),
+        ("awaiting_publication", "ioc", Action::Publish, E::Unchanged),
+        ("answered", "ioc", Action::Close, E::Unchanged),
+        ("closed", "citizen", Action::Reopen, E::Restart),
+        ("closed", "citizen", Action::Rate, E::Unchanged),
+    ];
+    for (fixture_name, who, action, effect) in cases {
+        let st = fixture(fixture_name);
+        let who = caller(who);
+        let command = full_command(*action, st.version, who.is_citizen());
+        let d = decide(&st, &command, &who, &policy, now())
+            .unwrap_or_else(|r| panic!("{action} on {fixture_name}: {}", r.why));
+        assert_eq!(&d.deadline, effect, "{action} on {fixture_name}");
+    }
+
+    let st = fixture("forwarded");
+    let mut c = cmd(Action::Recategorise, &st);
+    c.category = Some("rac_thai".to_owned());
+    let d = decide(&st, &c, &caller("ioc"), &policy, now()).unwrap();
+    assert_eq!(d.deadline, E::Stop);
+    c.agency = Some("B".to_owned());
+    let d = decide(&st, &c, &caller("ioc"), &policy, now()).unwrap();
+    assert_eq!(
+        d.deadline,
+        E::Start {
+            agency: "B".to_owned()
+        }
+    );
+}
