@@ -30,6 +30,6 @@ pub use ticket::{
 pub use tracking::TrackingCode;
 pub use validity::Validity;
 pub use workflow::{
-    Action, Caller, Command, DeadlineEffect, Decision, Refusal, Role, Why, WorkflowPolicy,
-    WorkflowState, allowed_actions, decide,
+    Action, Caller, Command, DeadlineEffect, Decision, Refusal, RefusalClass, Role, Why,
+    WorkflowPolicy, WorkflowState, allowed_actions, decide,
 };

@@ -315,6 +315,37 @@ pub enum Why {
     ProofPhotosRequired { required: usize, given: usize },
 }
 
+impl Why {
+    /// How the edge answers: the one mapping to HTTP statuses lives there, this only sorts.
+    pub fn class(&self) -> RefusalClass {
+        match self {
+            Why::NotFound => RefusalClass::NotFound,
+            Why::Missing { .. } | Why::Invalid { .. } | Why::ProofPhotosRequired { .. } => {
+                RefusalClass::Invalid
+            }
+            Why::StaleVersion { .. }
+            | Why::RoleNotAllowed { .. }
+            | Why::NotInThisState { .. }
+            | Why::ExtensionPending
+            | Why::NoExtensionPending
+            | Why::ReopenWindowClosed { .. }
+            | Why::AlreadyRated
+            | Why::NoPublishedAnswer => RefusalClass::Conflict,
+        }
+    }
+}
+
+/// The kinds of refusal the edge tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalClass {
+    /// The caller may not know the ticket exists (404).
+    NotFound,
+    /// Not possible now for this caller, state or version (409, listing the allowed actions).
+    Conflict,
+    /// The action is possible but its data is missing or wrong (400/422, naming the field).
+    Invalid,
+}
+
 /// A refused command: why, and what the caller may do instead (empty for
 /// [`Why::NotFound`], which must not leak anything).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tongdai_domain::{
-    Action, Actor, Caller, Command, EventKind, EventVisibility, Role, TicketStatus, Why,
-    WorkflowPolicy, WorkflowState, allowed_actions, decide,
+    Action, Actor, Caller, Command, EventKind, EventVisibility, RefusalClass, Role, TicketStatus,
+    Why, WorkflowPolicy, WorkflowState, allowed_actions, decide,
 };
 use uuid::Uuid;
 
@@ -971,4 +971,42 @@ fn each_decision_says_what_happens_to_the_deadlines() {
             agency: "B".to_owned()
         }
     );
+}
+
+#[test]
+fn refusals_sort_into_what_the_edge_answers() {
+    assert_eq!(Why::NotFound.class(), RefusalClass::NotFound);
+    for why in [
+        Why::StaleVersion {
+            expected: 1,
+            actual: 2,
+        },
+        Why::RoleNotAllowed {
+            action: Action::Publish,
+        },
+        Why::NotInThisState {
+            action: Action::Accept,
+            status: TicketStatus::Closed,
+        },
+        Why::ExtensionPending,
+        Why::NoExtensionPending,
+        Why::ReopenWindowClosed { days: 7 },
+        Why::AlreadyRated,
+        Why::NoPublishedAnswer,
+    ] {
+        assert_eq!(why.class(), RefusalClass::Conflict, "{why}");
+    }
+    for why in [
+        Why::Missing { field: "reason" },
+        Why::Invalid {
+            field: "rating",
+            message: "a rating is 1 to 5",
+        },
+        Why::ProofPhotosRequired {
+            required: 1,
+            given: 0,
+        },
+    ] {
+        assert_eq!(why.class(), RefusalClass::Invalid, "{why}");
+    }
 }
