@@ -12,6 +12,7 @@ pub mod text;
 pub mod ticket;
 pub mod tracking;
 pub mod validity;
+pub mod workflow;
 
 pub use clock::{
     Clock, FixedClock, HO_CHI_MINH_OFFSET_SECS, datetime_vi, deadline_vi, local_date, to_local,
@@ -28,3 +29,7 @@ pub use ticket::{
 };
 pub use tracking::TrackingCode;
 pub use validity::Validity;
+pub use workflow::{
+    Action, Caller, Command, DeadlineEffect, Decision, Refusal, RefusalClass, Role, Why,
+    WorkflowPolicy, WorkflowState, allowed_actions, decide,
+};

@@ -101,12 +101,19 @@ coded_enum!(
 
 coded_enum!(
     /// The workflow states (after iHanoi: chờ tiếp nhận, chờ xử lý, đang xử lý, đã xử lý,
-    /// từ chối) plus the IOC's own triage queue.
+    /// từ chối) plus the IOC's own triage queue. Codes are stored: add states, never rename.
+    ///
+    /// `awaiting_approval` (the agency's answer waits for its lead, where the policy asks for
+    /// it) and `awaiting_publication` (the answer is final and waits for the IOC to publish
+    /// it) were added by the workflow ([`crate::workflow`]); `answered` now means the answer
+    /// is public.
     TicketStatus, "status" {
         Triage => ("triage", "Chờ phân loại"),
         Forwarded => ("forwarded", "Chờ đơn vị tiếp nhận"),
         InProgress => ("in_progress", "Đang xử lý"),
         WaitingCitizen => ("waiting_citizen", "Chờ người dân bổ sung"),
+        AwaitingApproval => ("awaiting_approval", "Chờ lãnh đạo duyệt kết quả"),
+        AwaitingPublication => ("awaiting_publication", "Chờ công khai kết quả"),
         Answered => ("answered", "Đã xử lý"),
         Rejected => ("rejected", "Từ chối"),
         Closed => ("closed", "Đã đóng"),
@@ -114,16 +121,27 @@ coded_enum!(
 );
 
 impl TicketStatus {
-    /// The state machine of one ticket. The clerk workflow issue adds the commands; the
-    /// rule of which move is legal lives here so every transport enforces the same one.
+    /// The state machine of one ticket: which move is legal. The commands that make the
+    /// moves, and who may give them, are [`crate::workflow::decide`]; every status it
+    /// returns obeys this rule.
     pub fn can_move_to(self, next: TicketStatus) -> bool {
         use TicketStatus::*;
         matches!(
             (self, next),
             (Triage, Forwarded | Rejected)
                 | (Forwarded, InProgress | Rejected | Triage | Forwarded)
-                | (InProgress, WaitingCitizen | Answered | Triage | Forwarded)
+                | (
+                    InProgress,
+                    WaitingCitizen
+                        | Answered
+                        | Triage
+                        | Forwarded
+                        | AwaitingApproval
+                        | AwaitingPublication
+                )
                 | (WaitingCitizen, InProgress)
+                | (AwaitingApproval, AwaitingPublication | InProgress)
+                | (AwaitingPublication, Answered)
                 | (Answered, Closed | InProgress)
                 | (Rejected, Closed | Triage)
                 | (Closed, InProgress)
@@ -141,7 +159,8 @@ impl TicketStatus {
         }
     }
 
-    /// Open tickets are the ones an agency's queue and the overdue report look at.
+    /// Open tickets are the ones an agency's queue and the overdue report look at. An answer
+    /// waiting for approval or publication is still open: the citizen has no answer yet.
     pub fn is_open(self) -> bool {
         !matches!(
             self,
@@ -168,6 +187,20 @@ coded_enum!(
         Reopened => ("reopened", "Mở lại"),
         Commented => ("commented", "Ghi chú"),
         PhotosAdded => ("photos_added", "Bổ sung ảnh"),
+        Forwarded => ("forwarded", "Tổ phân loại chuyển đơn vị xử lý"),
+        Recategorised => ("recategorised", "Điều chỉnh lĩnh vực, địa bàn"),
+        Returned => ("returned", "Đơn vị trả lại tổ phân loại"),
+        InfoRequested => ("info_requested", "Đề nghị người dân bổ sung"),
+        CitizenReplied => ("citizen_replied", "Người dân bổ sung thông tin"),
+        ExtensionRequested => ("extension_requested", "Đề nghị gia hạn"),
+        ExtensionApproved => ("extension_approved", "Đồng ý gia hạn"),
+        ExtensionRefused => ("extension_refused", "Không đồng ý gia hạn"),
+        Progress => ("progress", "Cập nhật tiến độ"),
+        AnswerSubmitted => ("answer_submitted", "Đơn vị gửi kết quả xử lý"),
+        AnswerApproved => ("answer_approved", "Lãnh đạo duyệt kết quả"),
+        AnswerSentBack => ("answer_sent_back", "Lãnh đạo trả lại kết quả"),
+        Published => ("published", "Công khai kết quả xử lý"),
+        Rated => ("rated", "Người dân đánh giá"),
     }
 );
 
