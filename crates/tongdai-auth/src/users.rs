@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use thiserror::Error;
+use tongdai_domain::workflow::Role;
 use tongdai_storage::jurisdiction;
 use tongdai_storage::users::{self, NewUser, User};
 use tongdai_storage::{DbConnection, StorageError};
@@ -43,15 +44,16 @@ fn valid_username(username: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b))
 }
 
-/// The staff roles: hotline `operator`; `ioc` (triage, forward, transfer, approve
-/// extensions, publish, reject); agency `clerk` and its `lead` (both bound to one agency);
-/// `reporter` (reads everything, changes nothing); `admin` (users, keys, jurisdiction).
-pub const STAFF_ROLES: [&str; 6] = ["operator", "ioc", "clerk", "lead", "reporter", "admin"];
-/// Roles that work the tickets of one agency, named with `--agency`.
-pub const AGENCY_ROLES: [&str; 2] = ["clerk", "lead"];
-
+/// The staff roles are the domain's [`Role`]s (what each may do is `tongdai_domain::workflow`'s):
+/// hotline `operator`, `ioc`, agency `clerk` and `lead` (both bound to one agency),
+/// `reporter` (reads everything, changes nothing), `admin`.
 fn valid_role(role: &str) -> bool {
-    STAFF_ROLES.contains(&role)
+    role.parse::<Role>().is_ok()
+}
+
+/// Roles that work the tickets of one agency, named with `--agency`.
+fn is_agency_role(role: &str) -> bool {
+    matches!(role.parse::<Role>(), Ok(Role::Clerk | Role::Lead))
 }
 
 /// The password rules, for new users and `tongdai user passwd`.
@@ -118,10 +120,14 @@ pub fn create_user(
     if let Some(role) = new.roles.iter().find(|r| !valid_role(r)) {
         return Err(UserError::Invalid(format!(
             "role {role:?}: use one of {}",
-            STAFF_ROLES.join(", ")
+            Role::ALL
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
-    let agency_role = new.roles.iter().any(|r| AGENCY_ROLES.contains(&r.as_str()));
+    let agency_role = new.roles.iter().any(|r| is_agency_role(r));
     let agency_code = new
         .agency_code
         .map(|a| a.trim().to_owned())
@@ -244,9 +250,11 @@ mod tests {
         assert!(!valid_username("ab"));
         assert!(!valid_username("có dấu"));
         assert!(valid_role("operator"));
-        for role in STAFF_ROLES {
-            assert!(valid_role(role));
+        for role in Role::ALL {
+            assert!(valid_role(role.code()));
         }
+        assert!(is_agency_role("clerk") && is_agency_role("lead"));
+        assert!(!is_agency_role("ioc"));
         assert!(!valid_role("Operator"));
         assert!(!valid_role("superuser"));
         assert!(!valid_role(""));
