@@ -10,4 +10,5 @@ mod health;
 mod helpers;
 mod jurisdiction;
 mod open311;
+mod sessions;
 mod web;

@@ -8,7 +8,8 @@
 //! | `GET /api/v1/tickets/{code}` | anyone | the public view (no personal data) |
 //! | `POST /api/v1/tickets/{code}/attachments` | who filed it (see `tickets.rs`) | add photos |
 //! | `GET /api/v1/me/tickets` | citizen JWT | the citizen's tickets |
-//! | `POST /api/v1/auth/login` | staff | a staff token |
+//! | `POST /api/v1/auth/login` | staff | a staff token and a refresh token |
+//! | `POST /api/v1/auth/refresh`, `POST /api/v1/auth/logout` | a refresh token | rotation, end of session |
 //! | `POST /api/v1/operator/tickets` | staff JWT, role `operator` | file for a caller (channel `phone`) |
 //! | `GET /api/v1/openapi.json`, `GET /api/v1/docs` (+ `/api/v1/docs/{docs.js,docs.css,favicon.svg}`) | anyone | the OpenAPI 3.1 document and its viewer |
 //!
@@ -48,6 +49,8 @@ pub struct ApiConfig {
     pub citizen_public_key_file: Option<PathBuf>,
     /// How long a staff login token lasts, in minutes.
     pub staff_token_minutes: u32,
+    /// How long a refresh token lasts unused, in days.
+    pub refresh_token_days: u32,
 }
 
 impl Default for ApiConfig {
@@ -57,6 +60,7 @@ impl Default for ApiConfig {
             citizen_audience: "tongdai-citizen".into(),
             citizen_public_key_file: None,
             staff_token_minutes: 480,
+            refresh_token_days: 30,
         }
     }
 }
@@ -148,6 +152,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/api/v1/me/tickets").get(tickets::my_tickets))
     .service(resource("/api/v1/operator/tickets").post(tickets::create_operator))
     .service(resource("/api/v1/auth/login").post(users::login))
+    .service(resource("/api/v1/auth/refresh").post(users::refresh))
+    .service(resource("/api/v1/auth/logout").post(users::logout))
     .service(resource("/api/v1/openapi.json").get(openapi::document))
     .service(resource("/api/v1/docs").get(openapi::viewer))
     .service(resource("/api/v1/docs/{file}").get(openapi::viewer_asset));

@@ -416,9 +416,37 @@ pub struct LoginResponse {
     pub token_type: String,
     /// Seconds until the token expires.
     pub expires_in: i64,
+    /// Used once at `POST /api/v1/auth/refresh` for a new pair (the old one dies; reusing
+    /// a spent one ends the session); `POST /api/v1/auth/logout` ends it. Keep it secret.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires (`api.refresh_token_days`).
+    pub refresh_expires_in: i64,
     pub roles: Vec<String>,
     pub user_id: String,
     pub display_name: String,
+}
+
+/// A refresh token to spend (refresh) or to end (logout).
+#[derive(Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[schema(min_length = 1, max_length = 256)]
+    pub refresh_token: String,
+}
+
+impl RefreshRequest {
+    /// The token, if it has the documented length (1–256 characters).
+    pub fn token(self) -> Result<String, crate::ApiError> {
+        let n = self.refresh_token.chars().count();
+        if (1..=256).contains(&n) {
+            Ok(self.refresh_token)
+        } else {
+            Err(crate::ApiError::invalid(
+                "refresh_token",
+                "Mã làm mới (refresh_token) phải có 1–256 ký tự.",
+            ))
+        }
+    }
 }
 
 /// An RFC 9457 problem (`application/problem+json`).

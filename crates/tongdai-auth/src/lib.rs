@@ -4,12 +4,14 @@
 //! - [`tokens`]: citizen tokens from the app's identity provider and our own staff tokens
 //!   (JWT; algorithms, issuers, audiences, expiry against the injected clock);
 //! - [`password`]: Argon2id hashes and the bounded [`password::PasswordChecker`];
+//! - [`sessions`]: refresh tokens (rotation, reuse detection, logout);
 //! - [`throttle`]: back-off of failed sign-ins per username and per address (`[login]`);
 //! - [`users`]: the staff roles and the user commands of the CLI.
 //!
 //! No HTTP here: reading headers and answering 401/429/503 is the transports' part.
 
 pub mod password;
+pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

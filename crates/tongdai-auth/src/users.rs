@@ -186,6 +186,7 @@ pub fn disable_user(
 ) -> Result<User, UserError> {
     let user = find_user(conn, username)?;
     users::set_active(conn, user.id, false, now).map_err(UserError::Storage)?;
+    crate::sessions::revoke_user(conn, user.id, now).map_err(session_error)?;
     find_user(conn, username)
 }
 
@@ -200,7 +201,16 @@ pub fn change_password(
     let user = find_user(conn, username)?;
     let hash = hash_password(password)?;
     users::set_password_hash(conn, user.id, &hash, now).map_err(UserError::Storage)?;
+    // A new password ends every session signed in with the old one.
+    crate::sessions::revoke_user(conn, user.id, now).map_err(session_error)?;
     Ok(user)
+}
+
+fn session_error(e: crate::sessions::SessionError) -> UserError {
+    match e {
+        crate::sessions::SessionError::Storage(s) => UserError::Storage(s),
+        other => UserError::Invalid(other.to_string()),
+    }
 }
 
 fn find_user(conn: &mut DbConnection, username: &str) -> Result<User, UserError> {

@@ -21,6 +21,17 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
+impl DbConnection {
+    /// Runs `f` in a transaction on this connection (a savepoint inside another), for
+    /// services above storage that must not name diesel.
+    pub fn in_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut DbConnection) -> StorageResult<T>,
+    ) -> StorageResult<T> {
+        diesel::Connection::transaction(self, f)
+    }
+}
+
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod db;
 pub mod error;
 pub mod jurisdiction;
+pub mod refresh_tokens;
 pub mod schema;
 pub mod tickets;
 pub mod users;
