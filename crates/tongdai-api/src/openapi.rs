@@ -142,6 +142,23 @@ fn retry_after() -> utoipa::openapi::header::Header {
         .build()
 }
 
+/// Every operation of the document, whatever its method.
+fn operations_mut(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
 fn takes_a_token(operation: &utoipa::openapi::path::Operation) -> bool {
     operation.security.iter().flatten().any(|requirement| {
         serde_json::to_value(requirement)
@@ -154,54 +171,45 @@ fn takes_a_token(operation: &utoipa::openapi::path::Operation) -> bool {
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                let mut common: Vec<(&str, &str)> = Vec::new();
-                if operation.request_body.is_some() {
-                    common.extend([
-                        (
-                            "400",
-                            "Malformed body (not JSON or multipart as declared, an unknown \
+        for operation in operations_mut(openapi) {
+            let mut common: Vec<(&str, &str)> = Vec::new();
+            if operation.request_body.is_some() {
+                common.extend([
+                    (
+                        "400",
+                        "Malformed body (not JSON or multipart as declared, an unknown \
                              field, a wrong type) or a `Content-Type` this operation does not take",
-                        ),
-                        (
-                            "408",
-                            "The body stopped arriving before it was complete; send it again",
-                        ),
-                        ("413", "The body is larger than the limit"),
-                    ]);
-                }
-                if takes_a_token(operation) {
-                    common.push((
-                        "401",
-                        "The bearer token is refused (signature, expiry, issuer, audience, \
-                         algorithm), or missing where one is required (`WWW-Authenticate`)",
-                    ));
-                }
+                    ),
+                    (
+                        "408",
+                        "The body stopped arriving before it was complete; send it again",
+                    ),
+                    ("413", "The body is larger than the limit"),
+                ]);
+            }
+            if takes_a_token(operation) {
                 common.push((
-                    "503",
-                    "The database is unreachable or busy; try again after `Retry-After`",
+                    "401",
+                    "The bearer token is refused (signature, expiry, issuer, audience, \
+                         algorithm), or missing where one is required (`WWW-Authenticate`)",
                 ));
-                let responses = &mut operation.responses.responses;
-                for (status, description) in common {
-                    responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| RefOr::T(problem_response(description)));
-                }
-                for status in ["429", "503"] {
-                    if let Some(RefOr::T(response)) = responses.get_mut(status) {
-                        response
-                            .headers
-                            .entry("Retry-After".to_owned())
-                            .or_insert_with(retry_after);
-                    }
+            }
+            common.push((
+                "503",
+                "The database is unreachable or busy; try again after `Retry-After`",
+            ));
+            let responses = &mut operation.responses.responses;
+            for (status, description) in common {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::T(problem_response(description)));
+            }
+            for status in ["429", "503"] {
+                if let Some(RefOr::T(response)) = responses.get_mut(status) {
+                    response
+                        .headers
+                        .entry("Retry-After".to_owned())
+                        .or_insert_with(retry_after);
                 }
             }
         }
@@ -217,33 +225,22 @@ impl Modify for PlainParameters {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
         use utoipa::openapi::schema::{Schema, SchemaType, Type};
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            let parameters = operations
-                .into_iter()
-                .flatten()
-                .filter_map(|operation| operation.parameters.as_mut())
-                .flatten();
-            for parameter in parameters {
-                if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
-                    && let SchemaType::Array(types) = &object.schema_type
-                {
-                    let kept: Vec<Type> = types
-                        .iter()
-                        .filter(|t| **t != Type::Null)
-                        .cloned()
-                        .collect();
-                    object.schema_type = match kept.as_slice() {
-                        [one] => SchemaType::Type(one.clone()),
-                        _ => SchemaType::Array(kept),
-                    };
-                }
+        let parameters = operations_mut(openapi)
+            .filter_map(|operation| operation.parameters.as_mut())
+            .flatten();
+        for parameter in parameters {
+            if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+                && let SchemaType::Array(types) = &object.schema_type
+            {
+                let kept: Vec<Type> = types
+                    .iter()
+                    .filter(|t| **t != Type::Null)
+                    .cloned()
+                    .collect();
+                object.schema_type = match kept.as_slice() {
+                    [one] => SchemaType::Type(one.clone()),
+                    _ => SchemaType::Array(kept),
+                };
             }
         }
     }
