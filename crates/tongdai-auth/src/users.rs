@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::password::{PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, dummy_hash, hash_password};
 
 /// The hotline operator role (files phone tickets).
-pub const ROLE_OPERATOR: &str = "operator";
+pub const ROLE_OPERATOR: &str = Role::Operator.code();
 
 #[derive(Debug, Error)]
 pub enum UserError {

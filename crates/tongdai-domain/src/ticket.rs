@@ -47,11 +47,11 @@ macro_rules! coded_enum {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            pub fn code(self) -> &'static str {
+            pub const fn code(self) -> &'static str {
                 match self { $($name::$variant => $code),+ }
             }
 
-            pub fn label_vi(self) -> &'static str {
+            pub const fn label_vi(self) -> &'static str {
                 match self { $($name::$variant => $label),+ }
             }
         }
