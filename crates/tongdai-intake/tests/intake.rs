@@ -564,6 +564,11 @@ fn only_the_filer_adds_photos_and_each_addition_is_an_event() {
             receipt.ticket.created_at + chrono::Duration::minutes(5),
             "adding photos changes the ticket"
         );
+        assert_eq!(
+            ticket.version,
+            receipt.ticket.version + 1,
+            "one addition, one version"
+        );
         let events = service.history(receipt.ticket.id).unwrap();
         let last = events.last().unwrap();
         assert_eq!(last.event.kind.code(), "photos_added");

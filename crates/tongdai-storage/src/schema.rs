@@ -135,6 +135,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         attributes -> Text,
         submitted_by -> Nullable<Text>,
+        version -> BigInt,
     }
 }
 

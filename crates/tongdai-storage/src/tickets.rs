@@ -51,6 +51,7 @@ pub struct TicketRow {
     pub closed_at: Option<NaiveDateTime>,
     pub attributes: String,
     pub submitted_by: Option<String>,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -148,6 +149,8 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     pub attributes: BTreeMap<String, String>,
     pub submitted_by: Option<Uuid>,
+    /// 1 when filed; every change (an event appended, photos added) adds one.
+    pub version: i64,
 }
 
 /// A stored event with its position in the ticket's history.
@@ -205,6 +208,7 @@ impl NewTicket {
             attributes: serde_json::to_string(&self.attributes)
                 .map_err(|e| corrupt("attributes", e))?,
             submitted_by: self.submitted_by.map(|u| u.to_string()),
+            version: 1,
         })
     }
 }
@@ -257,6 +261,7 @@ impl TryFrom<TicketRow> for Ticket {
                 .map(|s| Uuid::parse_str(&s))
                 .transpose()
                 .map_err(|e| corrupt("tickets.submitted_by", e))?,
+            version: r.version,
         })
     }
 }
@@ -500,7 +505,7 @@ pub fn add_attachments(
         for row in rows {
             insert_attachment(conn, row)?;
         }
-        append_event(conn, id, event)?;
+        append_touched(conn, id, event)?;
         Ok(Ok(()))
     })
 }
@@ -608,14 +613,15 @@ fn insert_event(
     Ok(())
 }
 
-/// Marks a ticket as changed at `at` (never moving `updated_at` back). Inside a transaction
+/// Marks a ticket as changed at `at`: its version goes up by one and `updated_at` moves to
+/// `at` (never back). Inside a transaction
 /// this also takes the ticket's row lock (PostgreSQL) or the write lock (SQLite), so the
 /// reads that follow it in that transaction cannot race another writer of the same ticket.
 pub fn touch(conn: &mut DbConnection, id: TicketId, at: DateTime<Utc>) -> StorageResult<()> {
     let ticket_id = id.to_string();
-    // A no-op write takes the lock whatever the stored instant is.
+    // Bumping the version takes the lock whatever the stored instant is.
     let locked = diesel::update(tickets::table.find(&ticket_id))
-        .set(tickets::updated_at.eq(tickets::updated_at))
+        .set(tickets::version.eq(tickets::version + 1))
         .execute(conn)?;
     if locked == 0 {
         return Err(StorageError::NotFound(format!("ticket {id}")));
@@ -640,26 +646,36 @@ pub fn append_event(
 ) -> StorageResult<i32> {
     conn.transaction(|conn| {
         touch(conn, id, event.occurred_at)?;
-        let ticket_id = id.to_string();
-        let last: Option<i32> = ticket_events::table
-            .filter(ticket_events::ticket_id.eq(&ticket_id))
-            .select(diesel::dsl::max(ticket_events::seq))
-            .first(conn)?;
-        let seq = last.unwrap_or(0) + 1;
-        match insert_event(conn, &ticket_id, seq, event) {
-            Err(StorageError::Query(DieselError::DatabaseError(
-                DatabaseErrorKind::UniqueViolation,
-                _,
-            ))) => Err(StorageError::Conflict(format!(
-                "ticket {id} changed concurrently"
-            ))),
-            Err(StorageError::Query(DieselError::DatabaseError(
-                DatabaseErrorKind::ForeignKeyViolation,
-                _,
-            ))) => Err(StorageError::NotFound(format!("ticket {id}"))),
-            other => other.map(|()| seq),
-        }
+        append_touched(conn, id, event)
     })
+}
+
+/// Appends an event to a ticket this transaction has already [`touch`]ed (one change, one
+/// version).
+fn append_touched(
+    conn: &mut DbConnection,
+    id: TicketId,
+    event: &TicketEvent,
+) -> StorageResult<i32> {
+    let ticket_id = id.to_string();
+    let last: Option<i32> = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(&ticket_id))
+        .select(diesel::dsl::max(ticket_events::seq))
+        .first(conn)?;
+    let seq = last.unwrap_or(0) + 1;
+    match insert_event(conn, &ticket_id, seq, event) {
+        Err(StorageError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => Err(StorageError::Conflict(format!(
+            "ticket {id} changed concurrently"
+        ))),
+        Err(StorageError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::ForeignKeyViolation,
+            _,
+        ))) => Err(StorageError::NotFound(format!("ticket {id}"))),
+        other => other.map(|()| seq),
+    }
 }
 
 pub fn find_by_code(conn: &mut DbConnection, code: &TrackingCode) -> StorageResult<Option<Ticket>> {
