@@ -230,7 +230,11 @@ fn appended_events_get_the_next_sequence_number() {
         // The ticket changed when its history did (optimistic checks compare updated_at) …
         let changed = find_by_id(&mut conn, ticket.id).unwrap().unwrap();
         assert_eq!(changed.updated_at, accepted.occurred_at, "{}", db.backend());
-        assert_eq!((ticket.version, changed.version), (1, 2), "one change, one version");
+        assert_eq!(
+            (ticket.version, changed.version),
+            (1, 2),
+            "one change, one version"
+        );
         // … and an event stamped earlier (another instance's clock) never moves it back.
         let late = TicketEvent {
             occurred_at: at(2026, 2, 23, 7, 0),
