@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tongdai_domain::client::client_key;
 
 /// `[login]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,21 +88,6 @@ pub struct LoginThrottle {
 enum Key {
     User(String),
     Address(IpAddr),
-}
-
-/// IPv4 (also when mapped into IPv6) as is; IPv6 by its /64, which one household or phone
-/// usually owns (the same key as the anonymous filing limit).
-fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
 }
 
 /// Above this many remembered keys, forgotten ones are pruned.

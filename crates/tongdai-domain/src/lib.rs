@@ -5,6 +5,7 @@
 //! files and pass their text, and pass "now" through a [`Clock`]. That keeps every rule
 //! here testable on fixed data and a fixed clock.
 
+pub mod client;
 pub mod clock;
 pub mod error;
 pub mod jurisdiction;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -82,19 +82,7 @@ fn refilled(bucket: &Bucket, now: DateTime<Utc>, per_second: f64, capacity: f64)
     (bucket.tokens + elapsed * per_second).min(capacity)
 }
 
-/// IPv4 (also when mapped into IPv6) as is; IPv6 by its /64 prefix.
-pub fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
+pub use tongdai_domain::client::client_key;
 
 /// Whole seconds to wait, rounded up (what `Retry-After` says).
 pub fn retry_after_secs(wait: Duration) -> u64 {
