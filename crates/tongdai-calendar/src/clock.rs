@@ -26,6 +26,22 @@ impl DeadlineClock {
         }
     }
 
+    /// A clock as a ticket's summary row stores it: its span, when it started, the deadline
+    /// it stands at (after any extensions and earlier pauses) and the pause, if any.
+    pub fn from_parts(
+        span: Span,
+        started_at: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+        paused_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        Self {
+            span,
+            started_at,
+            deadline,
+            paused_at,
+        }
+    }
+
     pub fn span(&self) -> Span {
         self.span
     }

@@ -201,6 +201,7 @@ coded_enum!(
         AnswerSentBack => ("answer_sent_back", "Lãnh đạo trả lại kết quả"),
         Published => ("published", "Công khai kết quả xử lý"),
         Rated => ("rated", "Người dân đánh giá"),
+        DeadlineSet => ("deadline_set", "Thời hạn xử lý"),
     }
 );
 

@@ -153,8 +153,11 @@ pub struct Command {
     /// Target agency (forward, transfer; for recategorise the agency routing now gives,
     /// `None` when it sends the ticket to triage).
     pub agency: Option<String>,
-    /// The corrected category (recategorise).
+    /// The corrected category (recategorise; the service fills in the current one when only
+    /// the place changes).
     pub category: Option<String>,
+    /// The corrected area (recategorise); routing input only, recorded in the event.
+    pub area: Option<String>,
     /// The deadline an extension request asks for.
     pub new_deadline: Option<DateTime<Utc>>,
     /// The ticket a rejected one duplicates.
@@ -175,6 +178,7 @@ impl Command {
             internal_text: None,
             agency: None,
             category: None,
+            area: None,
             new_deadline: None,
             duplicate_of: None,
             rating: None,
@@ -192,6 +196,10 @@ pub struct WorkflowState {
     pub category: String,
     /// The deadline an extension request awaiting the IOC asks for.
     pub pending_extension: Option<DateTime<Utc>>,
+    /// The agency's answer deadline now (the last one while paused); an extension must
+    /// ask for a later one.
+    #[serde(default)]
+    pub answer_due: Option<DateTime<Utc>>,
     /// When the answer became public (publish); the reopen window counts from it.
     pub answered_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -551,6 +559,7 @@ fn apply(
                 json!({
                     "category": category,
                     "previous_category": state.category,
+                    "area": optional(&command.area),
                     "agency": agency,
                     "previous_agency": state.agency,
                 }),
@@ -637,6 +646,12 @@ fn apply(
                 return Err(Why::Invalid {
                     field: "new_deadline",
                     message: "the new deadline must be in the future",
+                });
+            }
+            if state.answer_due.is_some_and(|due| deadline <= due) {
+                return Err(Why::Invalid {
+                    field: "new_deadline",
+                    message: "the new deadline must be after the current answer deadline",
                 });
             }
             next.pending_extension = Some(deadline);

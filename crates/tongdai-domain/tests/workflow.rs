@@ -33,6 +33,7 @@ fn state(status: TicketStatus, agency: Option<&str>) -> WorkflowState {
         agency: agency.map(str::to_owned),
         category: CATEGORY.to_owned(),
         pending_extension: None,
+        answer_due: None,
         answered_at: None,
         closed_at: None,
         rated: false,

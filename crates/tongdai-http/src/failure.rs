@@ -75,6 +75,11 @@ pub fn classify_intake(e: &IntakeError) -> Failure {
         IntakeError::NotFound(_) => Failure::NotFound,
         IntakeError::Forbidden(_) => Failure::Forbidden,
         IntakeError::RateLimited { .. } => Failure::RateLimited,
+        IntakeError::Refused(r) => match r.why.class() {
+            tongdai_domain::RefusalClass::NotFound => Failure::NotFound,
+            tongdai_domain::RefusalClass::Conflict => Failure::Conflict,
+            tongdai_domain::RefusalClass::Invalid => Failure::Invalid,
+        },
         IntakeError::Storage(s) => classify_storage(s),
         IntakeError::Routing(_) | IntakeError::Io { .. } | IntakeError::Corrupt(_) => {
             Failure::Internal

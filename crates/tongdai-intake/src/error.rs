@@ -37,6 +37,10 @@ pub enum IntakeError {
     /// token or the reporter's own citizen token).
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The workflow refused the command (another agency's ticket, a stale version, an
+    /// action not possible now); the refusal lists what the caller may do instead.
+    #[error("refused: {0}")]
+    Refused(tongdai_domain::Refusal),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("routing failed: {0}")]

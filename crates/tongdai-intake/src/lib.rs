@@ -12,8 +12,12 @@ pub mod ratelimit;
 mod service;
 pub mod validate;
 mod view;
+pub mod work;
 
 pub use error::{FieldError, IntakeError};
 pub use service::{IdempotencyRequest, IntakeService, IntakeSettings, Receipt, UploadCredential};
 pub use validate::{IntakeLimits, TicketDraft, Upload, ValidTicket, normalize_phone};
 pub use view::{PublicEvent, PublicTicket, public_ticket};
+pub use work::{
+    ActionInput, CitizenProof, Staff, StaffPage, StaffQuery, StaffTicket, View, WorkflowSettings,
+};

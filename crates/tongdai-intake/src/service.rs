@@ -15,9 +15,9 @@ use tongdai_domain::{
     Actor, Clock, EventKind, EventVisibility, TicketEvent, TicketId, TicketStatus, TrackingCode,
     local_date,
 };
-use tongdai_routing::{Outcome, Report, Router, RoutingDecision};
+use tongdai_routing::{DeadlineGrant, Outcome, Report, Router, RoutingDecision};
 use tongdai_storage::tickets::{
-    self, AttachmentRow, IdempotencyClaim, NewTicket, OutboxMessage, Reassignment, StoredEvent,
+    self, AttachmentRow, IdempotencyClaim, NewTicket, OutboxMessage, StoredEvent,
     Ticket,
 };
 use tongdai_storage::{Database, DbConnection, StorageError};
@@ -72,15 +72,19 @@ pub struct Receipt {
     /// The filer's capability to add photos later (kept by the app, a private link on the
     /// portal); never shown on public views.
     pub upload_token: String,
+    /// The filer's private link to reply, reopen and rate
+    /// (`/tra-cuu/{code}/y-kien?ma=…`); never shown on public views.
+    pub citizen_token: String,
 }
 
 #[derive(Clone)]
 pub struct IntakeService {
-    db: Database,
-    router: Arc<Router>,
-    clock: Arc<dyn Clock>,
-    settings: Arc<IntakeSettings>,
+    pub(crate) db: Database,
+    pub(crate) router: Arc<Router>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: Arc<IntakeSettings>,
     anonymous: Arc<RateLimiter>,
+    pub(crate) workflow: Arc<crate::work::WorkflowSettings>,
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -102,7 +106,14 @@ impl IntakeService {
             clock,
             settings: Arc::new(settings),
             anonymous,
+            workflow: Arc::new(crate::work::WorkflowSettings::default()),
         }
+    }
+
+    /// The workflow's policy (approval, proof photos, reopen window, who sees the reporter).
+    pub fn with_workflow(mut self, workflow: crate::work::WorkflowSettings) -> Self {
+        self.workflow = Arc::new(workflow);
+        self
     }
 
     /// The upload token of a ticket: 128 bits of `HMAC-SHA256(upload_key, "upload:" id)`.
@@ -111,7 +122,7 @@ impl IntakeService {
         hex::encode(&bytes[..16])
     }
 
-    fn upload_mac(&self, id: TicketId) -> HmacSha256 {
+    pub(crate) fn upload_mac(&self, id: TicketId) -> HmacSha256 {
         let Ok(mut mac) = HmacSha256::new_from_slice(&self.settings.upload_key) else {
             unreachable!("HMAC accepts keys of any length")
         };
@@ -231,12 +242,14 @@ impl IntakeService {
         );
         let tracking_url = self.tracking_url(&ticket.code);
         let upload_token = self.upload_token(ticket.id);
+        let citizen_token = self.citizen_token(ticket.id);
         Ok(Receipt {
             ticket,
             decision,
             tracking_url,
             replayed: false,
             upload_token,
+            citizen_token,
         })
     }
 
@@ -278,18 +291,20 @@ impl IntakeService {
         let decision = decision_of(&ticket)?;
         let tracking_url = self.tracking_url(&ticket.code);
         let upload_token = self.upload_token(ticket.id);
+        let citizen_token = self.citizen_token(ticket.id);
         Ok(Some(Receipt {
             ticket,
             decision,
             tracking_url,
             replayed: true,
             upload_token,
+            citizen_token,
         }))
     }
 
     /// Writes the photos before the transaction; `remove_photos` undoes it if the
     /// transaction fails, so no file outlives a ticket that was not stored.
-    fn write_photos(
+    pub(crate) fn write_photos(
         &self,
         id: TicketId,
         photos: &[ValidPhoto],
@@ -334,7 +349,7 @@ impl IntakeService {
         self.settings.attachments_dir.join(id.to_string())
     }
 
-    fn remove_photos(&self, id: TicketId) {
+    pub(crate) fn remove_photos(&self, id: TicketId) {
         let dir = self.ticket_dir(id);
         if dir.exists()
             && let Err(e) = std::fs::remove_dir_all(&dir)
@@ -525,48 +540,6 @@ impl IntakeService {
         Ok(removed)
     }
 
-    /// The IOC moves a ticket to another agency. The agency's clock restarts or continues
-    /// as the SLA version in force says; the move is an event.
-    pub fn transfer(
-        &self,
-        code: &TrackingCode,
-        new_agency: &str,
-        actor: Actor,
-        reason: &str,
-    ) -> Result<Ticket, IntakeError> {
-        let now = self.clock.now().trunc_subsecs(6);
-        let mut conn = self.db.conn()?;
-        let ticket = tickets::find_by_code(&mut conn, code)?
-            .ok_or_else(|| IntakeError::NotFound(code.to_string()))?;
-        let previous = decision_of(&ticket)?;
-        let decision = self.router.transfer(&previous, new_agency, now, reason)?;
-        let change = Reassignment {
-            agency_code: Some(decision.agency_code.clone()),
-            status: TicketStatus::Forwarded,
-            routing_decision: serde_json::to_value(&decision)
-                .map_err(|e| IntakeError::Corrupt(e.to_string()))?,
-            forward_due_at: Some(decision.deadlines.forward_due.with_timezone(&Utc)),
-            accept_due_at: Some(decision.deadlines.accept_due.with_timezone(&Utc)),
-            answer_due_at: Some(decision.deadlines.answer_due.with_timezone(&Utc)),
-            at: now,
-        };
-        let event = TicketEvent {
-            kind: EventKind::Transferred,
-            actor,
-            occurred_at: now,
-            visibility: EventVisibility::Public,
-            payload: json!({
-                "from": ticket.agency_code,
-                "to": decision.agency_code,
-                "reason": reason,
-                "detail": format!("Chuyển đến {}", decision.agency_name),
-            }),
-        };
-        tickets::reassign(&mut conn, ticket.id, ticket.updated_at, &change, &event)?;
-        tickets::find_by_id(&mut conn, ticket.id)?
-            .ok_or_else(|| IntakeError::NotFound(code.to_string()))
-    }
-
     /// The stored history of a ticket (all events), for staff views and tests.
     pub fn history(&self, id: TicketId) -> Result<Vec<StoredEvent>, IntakeError> {
         let mut conn = self.db.conn()?;
@@ -681,7 +654,16 @@ fn first_events(
             }),
         },
     };
-    vec![created, second]
+    let deadlines = TicketEvent {
+        kind: EventKind::DeadlineSet,
+        actor: Actor::System {
+            component: "deadlines".into(),
+        },
+        occurred_at: now,
+        visibility: EventVisibility::Internal,
+        payload: DeadlineGrant::routed(decision).payload(),
+    };
+    vec![created, second, deadlines]
 }
 
 /// A digest of everything the citizen sent, so "same key, same request" can be told from

@@ -103,10 +103,12 @@ pub fn public_ticket(ticket: &Ticket, events: &[StoredEvent]) -> PublicTicket {
             detail: text(&e.event.payload, "detail"),
         })
         .collect();
+    // The last published answer, unless the ticket was reopened after it.
     let answer = events
         .iter()
         .rev()
-        .find(|e| e.event.kind == EventKind::Answered)
+        .take_while(|e| e.event.kind != EventKind::Reopened)
+        .find(|e| matches!(e.event.kind, EventKind::Published | EventKind::Answered))
         .and_then(|e| {
             text(&e.event.payload, "answer").map(|text| PublishedAnswer {
                 text,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use tongdai_calendar::{CalendarSettings, SlaPolicy, WorkingCalendar};
 use tongdai_domain::{
-    Actor, Channel, FixedClock, Jurisdiction, JurisdictionFiles, Priority, Reporter, TicketStatus,
+    Channel, FixedClock, Jurisdiction, JurisdictionFiles, Priority, Reporter, TicketStatus,
 };
 use tongdai_intake::{
     IdempotencyRequest, IntakeError, IntakeLimits, IntakeService, IntakeSettings, TicketDraft,
@@ -175,7 +175,7 @@ fn a_report_is_routed_and_stored_with_its_events_decision_and_acknowledgement() 
         assert_eq!(decision["sla"]["version"], "tay-ninh-2026");
         let history = tickets::events(&mut conn, t.id, false).unwrap();
         let kinds: Vec<_> = history.iter().map(|e| e.event.kind.code()).collect();
-        assert_eq!(kinds, vec!["created", "routed"], "{backend}");
+        assert_eq!(kinds, vec!["created", "routed", "deadline_set"], "{backend}");
         assert_eq!(
             tickets::outbox_for_ticket(&mut conn, t.id).unwrap().len(),
             1
@@ -337,15 +337,30 @@ fn a_transfer_is_an_event_and_restarts_the_new_agencys_clock() {
         let receipt = service.submit(lamp_report(), None).unwrap();
         // Monday 23/02/2026 09:00 the IOC sends it to the provincial construction department.
         env.clock.set(vn(2026, 2, 23, 9, 0));
-        let ioc = Actor::User { id: Uuid::nil() };
+        let ioc = tongdai_intake::Staff {
+            caller: tongdai_domain::Caller::staff(
+                Uuid::nil(),
+                vec![tongdai_domain::Role::Ioc],
+                None,
+            ),
+            scope: tongdai_storage::work::Scope::All,
+            display_name: "IOC".into(),
+        };
         let moved = service
-            .transfer(
+            .act(
+                &ioc,
                 &receipt.ticket.code,
-                "SO-XD-TN",
-                ioc,
-                "Tuyến đường do Sở quản lý",
+                tongdai_domain::Action::Transfer,
+                tongdai_intake::ActionInput {
+                    version: 1,
+                    agency: Some("SO-XD-TN".into()),
+                    reason: Some("Tuyến đường do Sở quản lý".into()),
+                    ..Default::default()
+                },
             )
-            .unwrap();
+            .unwrap()
+            .ticket;
+        assert_eq!(moved.version, 2);
         assert_eq!(moved.agency_code.as_deref(), Some("SO-XD-TN"));
         // Restart: 10 working days from 23/02 → end of 09/03/2026.
         assert_eq!(
@@ -353,8 +368,14 @@ fn a_transfer_is_an_event_and_restarts_the_new_agencys_clock() {
             Some(vn(2026, 3, 9, 23, 59) + chrono::Duration::seconds(59))
         );
         let history = service.history(moved.id).unwrap();
-        let last = &history.last().unwrap().event;
+        let last = &history[history.len() - 2].event;
         assert_eq!(last.kind.code(), "transferred");
+        let deadline = &history.last().unwrap().event;
+        assert_eq!(deadline.kind.code(), "deadline_set");
+        assert_eq!(deadline.payload["agency"], "SO-XD-TN");
+        assert_eq!(deadline.payload["cause"], "transfer");
+        assert_eq!(deadline.payload["clock"], "restart");
+        assert_eq!(deadline.payload["answer_due"], "2026-03-09T23:59:59+07:00");
         assert_eq!(last.payload["from"], "UBND-TN-P-LONGAN");
         assert_eq!(last.payload["to"], "SO-XD-TN");
         let view = service.public_view(&moved.code).unwrap();

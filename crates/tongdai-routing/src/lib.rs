@@ -66,6 +66,7 @@
 //! [`CalendarWarning`]s. [`Router::transfer`] re-assigns a ticket and applies the version's
 //! `transfer_clock` (restart or continue).
 
+mod deadlines;
 mod decision;
 mod error;
 mod geo;
@@ -76,5 +77,6 @@ pub use decision::{
     CalendarWarning, Deadlines, Outcome, Place, PlaceMethod, PlaceResolution, Report,
     RoutingDecision, RuleRef, SlaRecord, TransferRecord, TriageReason,
 };
+pub use deadlines::{DeadlineCause, DeadlineGrant, TicketDeadlines};
 pub use error::RoutingError;
 pub use router::{PrecedenceConflict, Router};

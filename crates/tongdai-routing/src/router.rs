@@ -160,6 +160,11 @@ impl Router {
         })
     }
 
+    /// The agency whose queue is triage (the IOC).
+    pub fn triage_agency_ref(&self) -> &tongdai_domain::Agency {
+        &self.jurisdiction.agencies[self.triage_agency]
+    }
+
     pub fn jurisdiction(&self) -> &Jurisdiction {
         &self.jurisdiction
     }

@@ -11,6 +11,7 @@ pub mod refresh_tokens;
 pub mod schema;
 pub mod tickets;
 pub mod users;
+pub mod work;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

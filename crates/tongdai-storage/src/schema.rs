@@ -136,6 +136,10 @@ diesel::table! {
         attributes -> Text,
         submitted_by -> Nullable<Text>,
         version -> BigInt,
+        answer_paused_at -> Nullable<Timestamp>,
+        pending_extension_until -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        search_text -> Text,
     }
 }
 

@@ -52,6 +52,10 @@ pub struct TicketRow {
     pub attributes: String,
     pub submitted_by: Option<String>,
     pub version: i64,
+    pub answer_paused_at: Option<NaiveDateTime>,
+    pub pending_extension_until: Option<NaiveDateTime>,
+    pub published_at: Option<NaiveDateTime>,
+    pub search_text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -151,6 +155,12 @@ pub struct Ticket {
     pub submitted_by: Option<Uuid>,
     /// 1 when filed; every change (an event appended, photos added) adds one.
     pub version: i64,
+    /// While the answer clock waits for the citizen: since when.
+    pub answer_paused_at: Option<DateTime<Utc>>,
+    /// The deadline an extension request awaiting the IOC asks for.
+    pub pending_extension_until: Option<DateTime<Utc>>,
+    /// When the answer became public (the reopen window counts from it).
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 /// A stored event with its position in the ticket's history.
@@ -161,11 +171,20 @@ pub struct StoredEvent {
     pub event: TicketEvent,
 }
 
-fn naive(t: DateTime<Utc>) -> NaiveDateTime {
+/// What staff and public searches match: the code, title, description and address, folded
+/// (no diacritics, lower case), so "den duong" finds "Đèn đường" on both backends.
+pub fn search_text(code: &str, title: &str, description: &str, address: Option<&str>) -> String {
+    tongdai_domain::text::fold(&format!(
+        "{code} {title} {description} {}",
+        address.unwrap_or("")
+    ))
+}
+
+pub(crate) fn naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc()
 }
 
-fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
 
@@ -173,7 +192,7 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(format!("{what}: {e}"))
 }
 
-fn json_text(value: &serde_json::Value) -> StorageResult<String> {
+pub(crate) fn json_text(value: &serde_json::Value) -> StorageResult<String> {
     serde_json::to_string(value).map_err(|e| corrupt("json", e))
 }
 
@@ -209,6 +228,15 @@ impl NewTicket {
                 .map_err(|e| corrupt("attributes", e))?,
             submitted_by: self.submitted_by.map(|u| u.to_string()),
             version: 1,
+            answer_paused_at: None,
+            pending_extension_until: None,
+            published_at: None,
+            search_text: search_text(
+                self.code.as_str(),
+                &self.title,
+                &self.description,
+                self.address.as_deref(),
+            ),
         })
     }
 }
@@ -262,6 +290,9 @@ impl TryFrom<TicketRow> for Ticket {
                 .transpose()
                 .map_err(|e| corrupt("tickets.submitted_by", e))?,
             version: r.version,
+            answer_paused_at: r.answer_paused_at.map(utc),
+            pending_extension_until: r.pending_extension_until.map(utc),
+            published_at: r.published_at.map(utc),
         })
     }
 }
@@ -325,6 +356,12 @@ pub fn create_ticket(
                 Err(e) if is_code_collision(&e) && attempt < CODE_ATTEMPTS => {
                     tracing::warn!(code = %row.code, attempt, "tracking code collision, drawing another");
                     row.code = next_code().to_string();
+                    row.search_text = search_text(
+                        &row.code,
+                        &row.title,
+                        &row.description,
+                        row.address.as_deref(),
+                    );
                 }
                 Err(e) if is_code_collision(&e) => {
                     return Err(StorageError::Conflict(format!(
@@ -372,53 +409,6 @@ pub fn create_ticket(
             }
         }
         Ticket::try_from(row)
-    })
-}
-
-/// A new assignment of a ticket (IOC transfer, triage forwarding).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reassignment {
-    pub agency_code: Option<String>,
-    pub status: TicketStatus,
-    pub routing_decision: serde_json::Value,
-    pub forward_due_at: Option<DateTime<Utc>>,
-    pub accept_due_at: Option<DateTime<Utc>>,
-    pub answer_due_at: Option<DateTime<Utc>>,
-    pub at: DateTime<Utc>,
-}
-
-/// Moves a ticket to another agency and records why, in one transaction. `expected`
-/// is the `updated_at` the caller read: a concurrent change makes this a conflict.
-pub fn reassign(
-    conn: &mut DbConnection,
-    id: TicketId,
-    expected: DateTime<Utc>,
-    change: &Reassignment,
-    event: &TicketEvent,
-) -> StorageResult<()> {
-    conn.transaction(|conn| {
-        let updated = diesel::update(
-            tickets::table
-                .find(id.to_string())
-                .filter(tickets::updated_at.eq(naive(expected))),
-        )
-        .set((
-            tickets::agency_code.eq(&change.agency_code),
-            tickets::status.eq(change.status.code()),
-            tickets::routing_decision.eq(json_text(&change.routing_decision)?),
-            tickets::forward_due_at.eq(change.forward_due_at.map(naive)),
-            tickets::accept_due_at.eq(change.accept_due_at.map(naive)),
-            tickets::answer_due_at.eq(change.answer_due_at.map(naive)),
-            tickets::updated_at.eq(naive(change.at)),
-        ))
-        .execute(conn)?;
-        if updated == 0 {
-            return Err(StorageError::Conflict(format!(
-                "ticket {id} changed since it was read"
-            )));
-        }
-        append_event(conn, id, event)?;
-        Ok(())
     })
 }
 
@@ -591,7 +581,7 @@ fn event_id(occurred_at: DateTime<Utc>) -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
 }
 
-fn insert_event(
+pub(crate) fn insert_event(
     conn: &mut DbConnection,
     ticket_id: &str,
     seq: i32,
