@@ -17,8 +17,7 @@ use tongdai_domain::{
 };
 use tongdai_routing::{DeadlineGrant, Outcome, Report, Router, RoutingDecision};
 use tongdai_storage::tickets::{
-    self, AttachmentRow, IdempotencyClaim, NewTicket, OutboxMessage, StoredEvent,
-    Ticket,
+    self, AttachmentRow, IdempotencyClaim, NewTicket, OutboxMessage, StoredEvent, Ticket,
 };
 use tongdai_storage::{Database, DbConnection, StorageError};
 use uuid::Uuid;

@@ -303,7 +303,10 @@ pub fn refusal_message(refusal: &Refusal) -> String {
             "Phản ánh vừa được người khác cập nhật; vui lòng tải lại trang và thử lại.".into()
         }
         Why::RoleNotAllowed { action } => {
-            format!("Vai trò của bạn không được thực hiện «{}».", action.label_vi())
+            format!(
+                "Vai trò của bạn không được thực hiện «{}».",
+                action.label_vi()
+            )
         }
         Why::NotInThisState { action, status } => format!(
             "Không thể «{}» khi phản ánh đang ở trạng thái «{}».",
@@ -328,10 +331,9 @@ pub fn refusal_message(refusal: &Refusal) -> String {
 /// Refusals of missing or wrong data become field errors; the rest stay refusals.
 fn refused(refusal: Refusal) -> IntakeError {
     match field_of(&refusal.why) {
-        Some(field) => IntakeError::Invalid(vec![FieldError::new(
-            field,
-            refusal_message(&refusal),
-        )]),
+        Some(field) => {
+            IntakeError::Invalid(vec![FieldError::new(field, refusal_message(&refusal))])
+        }
         None => IntakeError::Refused(refusal),
     }
 }
@@ -431,9 +433,10 @@ impl IntakeService {
         }
         let cursor = match &query.cursor {
             None => None,
-            Some(text) => Some(ListCursor::decode(text).ok_or_else(|| {
-                IntakeError::invalid("cursor", "Con trỏ trang không hợp lệ.")
-            })?),
+            Some(text) => Some(
+                ListCursor::decode(text)
+                    .ok_or_else(|| IntakeError::invalid("cursor", "Con trỏ trang không hợp lệ."))?,
+            ),
         };
         let mut filter = StaffFilter {
             category: query.category.clone(),
@@ -466,7 +469,10 @@ impl IntakeService {
             }
             View::Mine if staff.has(Role::Ioc) => {
                 filter.or_pending_extension = true;
-                Some(vec![TicketStatus::Triage, TicketStatus::AwaitingPublication])
+                Some(vec![
+                    TicketStatus::Triage,
+                    TicketStatus::AwaitingPublication,
+                ])
             }
             View::Mine => Some(
                 TicketStatus::ALL
@@ -610,10 +616,9 @@ impl IntakeService {
                 "by": "staff",
             }),
         };
-        let stored = self
-            .db
-            .conn()
-            .and_then(|mut conn| tickets::add_attachments(&mut conn, ticket.id, &rows, max, &event));
+        let stored = self.db.conn().and_then(|mut conn| {
+            tickets::add_attachments(&mut conn, ticket.id, &rows, max, &event)
+        });
         let outcome = match stored {
             Ok(Ok(())) => return Ok(rows),
             Ok(Err(existing)) => IntakeError::invalid(
@@ -651,10 +656,7 @@ impl IntakeService {
         action: Action,
         input: ActionInput,
     ) -> Result<PublicTicket, IntakeError> {
-        if !matches!(
-            action,
-            Action::CitizenReply | Action::Reopen | Action::Rate
-        ) {
+        if !matches!(action, Action::CitizenReply | Action::Reopen | Action::Rate) {
             return Err(IntakeError::NotFound(code.to_string()));
         }
         let ticket = self.perform(
@@ -785,8 +787,8 @@ impl IntakeService {
             let mut decision = self.router.route(&report).map_err(agency_error)?;
             decision.filed_at = previous.filed_at;
             command.category = Some(category);
-            command.agency = (decision.outcome == Outcome::Assigned)
-                .then(|| decision.agency_code.clone());
+            command.agency =
+                (decision.outcome == Outcome::Assigned).then(|| decision.agency_code.clone());
             Some(decision)
         } else {
             None
@@ -839,7 +841,13 @@ impl IntakeService {
             {
                 map.insert(
                     "attachments".into(),
-                    json!(input.attachments.iter().map(Uuid::to_string).collect::<Vec<_>>()),
+                    json!(
+                        input
+                            .attachments
+                            .iter()
+                            .map(Uuid::to_string)
+                            .collect::<Vec<_>>()
+                    ),
                 );
             }
         }

@@ -175,7 +175,11 @@ fn a_report_is_routed_and_stored_with_its_events_decision_and_acknowledgement() 
         assert_eq!(decision["sla"]["version"], "tay-ninh-2026");
         let history = tickets::events(&mut conn, t.id, false).unwrap();
         let kinds: Vec<_> = history.iter().map(|e| e.event.kind.code()).collect();
-        assert_eq!(kinds, vec!["created", "routed", "deadline_set"], "{backend}");
+        assert_eq!(
+            kinds,
+            vec!["created", "routed", "deadline_set"],
+            "{backend}"
+        );
         assert_eq!(
             tickets::outbox_for_ticket(&mut conn, t.id).unwrap().len(),
             1

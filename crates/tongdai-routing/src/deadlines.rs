@@ -9,7 +9,7 @@ use tongdai_calendar::{DeadlineClock, TransferClock};
 use tongdai_domain::to_local;
 use tongdai_domain::workflow::DeadlineEffect;
 
-use crate::{Deadlines, Outcome, RoutingDecision, RoutingError, Router};
+use crate::{Deadlines, Outcome, Router, RoutingDecision, RoutingError};
 
 /// The deadlines a ticket's summary row caches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -163,8 +163,7 @@ impl Router {
                         answer_paused_at: None,
                         ..current
                     };
-                    if let (Some(accept), Some(answer)) = (current.accept_due, current.answer_due)
-                    {
+                    if let (Some(accept), Some(answer)) = (current.accept_due, current.answer_due) {
                         decision.deadlines.accept_due = to_local(accept);
                         decision.deadlines.answer_due = to_local(answer);
                     }
@@ -226,7 +225,8 @@ impl Router {
                 else {
                     return Ok(None);
                 };
-                let mut clock = DeadlineClock::from_parts(answer_span, paused, answer, Some(paused));
+                let mut clock =
+                    DeadlineClock::from_parts(answer_span, paused, answer, Some(paused));
                 clock
                     .resume(self.calendar(), at)
                     .map_err(|e| RoutingError::InvalidTransfer(e.to_string()))?;

@@ -73,10 +73,10 @@ mod geo;
 mod place;
 mod router;
 
+pub use deadlines::{DeadlineCause, DeadlineGrant, TicketDeadlines};
 pub use decision::{
     CalendarWarning, Deadlines, Outcome, Place, PlaceMethod, PlaceResolution, Report,
     RoutingDecision, RuleRef, SlaRecord, TransferRecord, TriageReason,
 };
-pub use deadlines::{DeadlineCause, DeadlineGrant, TicketDeadlines};
 pub use error::RoutingError;
 pub use router::{PrecedenceConflict, Router};

@@ -105,7 +105,16 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
             public_base_url: config.server.public_base_url.clone(),
             upload_key: jwt_secret.expose_secret().as_bytes().to_vec(),
         },
-    );
+    )
+    .with_workflow(config.workflow.clone());
+    {
+        // Tickets stored before the search column existed get their folded text.
+        let mut conn = db.conn()?;
+        let filled = tongdai_storage::work::backfill_search_text(&mut conn, 500)?;
+        if filled > 0 {
+            tracing::info!(filled, "search text filled for older tickets");
+        }
+    }
     // Left-overs of a crash: photo files whose transaction never committed, and
     // idempotency keys past their retention.
     let removed = intake

@@ -38,6 +38,7 @@ pub struct Config {
     pub web: WebConfig,
     pub api: ApiConfig,
     pub open311: Open311Config,
+    pub workflow: tongdai_intake::WorkflowSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -207,6 +208,9 @@ impl Config {
         }
         if self.server.header_timeout_seconds == 0 {
             return bad("server.header_timeout_seconds", "must be at least 1".into());
+        }
+        if let Err(e) = self.workflow.validate() {
+            return Err(Error::Config(e));
         }
         if let Err(e) = self.login.validate() {
             return bad("login", e);

@@ -386,10 +386,9 @@ pub fn published(conn: &mut DbConnection, filter: &PublishedFilter) -> StorageRe
     let mut query = tickets::table
         .select(TicketRow::as_select())
         .filter(tickets::published_at.is_not_null())
-        .filter(tickets::status.eq_any([
-            TicketStatus::Answered.code(),
-            TicketStatus::Closed.code(),
-        ]))
+        .filter(
+            tickets::status.eq_any([TicketStatus::Answered.code(), TicketStatus::Closed.code()]),
+        )
         .into_boxed();
     if let Some(v) = &filter.category {
         query = query.filter(tickets::category_code.eq(v.clone()));
@@ -407,9 +406,9 @@ pub fn published(conn: &mut DbConnection, filter: &PublishedFilter) -> StorageRe
     if let Some(c) = &filter.after {
         let at = naive(c.at);
         query = query.filter(
-            tickets::published_at
-                .lt(at)
-                .or(tickets::published_at.eq(at).and(tickets::id.lt(c.id.clone()))),
+            tickets::published_at.lt(at).or(tickets::published_at
+                .eq(at)
+                .and(tickets::id.lt(c.id.clone()))),
         );
     }
     query
