@@ -32,6 +32,9 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub clock: Arc<FixedClock>,
     pub data_dir: tempfile::TempDir,
+    /// The server's own intake service (same database, same clock), for tests that set a
+    /// ticket up through the workflow before looking at it over HTTP.
+    pub intake: tongdai_intake::IntakeService,
 }
 
 impl TestApp {
@@ -96,6 +99,7 @@ pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Config)) 
     let mut config = test_config(&db.url, data_dir.path());
     change(&mut config);
     let state = app::prepare(config, clock.clone()).expect("the app prepares");
+    let intake = state.intake.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let application = Application::with_listener(state, listener).unwrap();
     let base = format!("http://{}", application.addr());
@@ -106,6 +110,28 @@ pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Config)) 
         db,
         clock,
         data_dir,
+        intake,
+    }
+}
+
+/// A staff member with `roles` (and, for clerk and lead, `agency`), as the services see one;
+/// no user row behind it (for driving the workflow directly).
+pub fn staff(roles: &[tongdai_domain::Role], agency: Option<&str>) -> tongdai_intake::Staff {
+    let caller = tongdai_domain::Caller::staff(
+        uuid::Uuid::new_v4(),
+        roles.to_vec(),
+        agency.map(str::to_owned),
+    );
+    let scope = match agency {
+        Some(a) if !roles.contains(&tongdai_domain::Role::Ioc) => {
+            tongdai_storage::work::Scope::Agency(a.to_owned())
+        }
+        _ => tongdai_storage::work::Scope::All,
+    };
+    tongdai_intake::Staff {
+        caller,
+        scope,
+        display_name: "Cán bộ thử".into(),
     }
 }
 
