@@ -58,6 +58,15 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// A workflow action not possible now for this caller and state.
+    #[error("{detail}")]
+    NotAllowed {
+        detail: String,
+        allowed: Vec<&'static str>,
+    },
+    /// The ticket changed since the caller read it.
+    #[error("{detail}")]
+    StaleVersion { detail: String, version: u64 },
     #[error("{detail}")]
     TooManyRequests {
         retry_after_secs: u64,
@@ -124,6 +133,16 @@ impl ApiError {
                 "conflict",
                 "Dữ liệu đã bị thay đổi, vui lòng thử lại",
             ),
+            ApiError::NotAllowed { .. } => (
+                S::CONFLICT,
+                "action-not-allowed",
+                "Không thể thực hiện thao tác này lúc này",
+            ),
+            ApiError::StaleVersion { .. } => (
+                S::CONFLICT,
+                "stale-version",
+                "Phản ánh đã được người khác cập nhật",
+            ),
             ApiError::TooManyRequests { .. } => (
                 S::TOO_MANY_REQUESTS,
                 "too-many-requests",
@@ -173,7 +192,9 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(d)
             | ApiError::Forbidden(d)
             | ApiError::Conflict(d) => d.clone(),
-            ApiError::PayloadTooLarge { detail, .. } => detail.clone(),
+            ApiError::PayloadTooLarge { detail, .. }
+            | ApiError::NotAllowed { detail, .. }
+            | ApiError::StaleVersion { detail, .. } => detail.clone(),
         }
     }
 
@@ -185,6 +206,8 @@ impl ApiError {
                 retry_after_secs, ..
             } => problem.with("retry_after", json!(retry_after_secs)),
             ApiError::Busy => problem.with("retry_after", json!(1)),
+            ApiError::NotAllowed { allowed, .. } => problem.with("allowed_actions", json!(allowed)),
+            ApiError::StaleVersion { version, .. } => problem.with("version", json!(version)),
             ApiError::Invalid(errors) | ApiError::PayloadTooLarge { errors, .. }
                 if !errors.is_empty() =>
             {
@@ -259,6 +282,19 @@ impl From<IntakeError> for ApiError {
                     "Địa chỉ mạng này đã gửi quá nhiều phản ánh trong thời gian ngắn. \
                      Vui lòng thử lại sau {retry_after_secs} giây."
                 ),
+            },
+            IntakeError::Refused(refusal) => match &refusal.why {
+                tongdai_domain::Why::NotFound => {
+                    ApiError::NotFound("Không tìm thấy phản ánh.".to_owned())
+                }
+                tongdai_domain::Why::StaleVersion { actual, .. } => ApiError::StaleVersion {
+                    detail: tongdai_intake::work::refusal_message(&refusal),
+                    version: *actual,
+                },
+                _ => ApiError::NotAllowed {
+                    detail: tongdai_intake::work::refusal_message(&refusal),
+                    allowed: refusal.allowed.iter().map(|a| a.code()).collect(),
+                },
             },
             IntakeError::Storage(e) => e.into(),
             other => ApiError::Internal(other.to_string()),

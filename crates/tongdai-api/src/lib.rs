@@ -11,6 +11,8 @@
 //! | `POST /api/v1/auth/login` | staff | a staff token and a refresh token |
 //! | `POST /api/v1/auth/refresh`, `POST /api/v1/auth/logout` | a refresh token | rotation, end of session |
 //! | `POST /api/v1/operator/tickets` | staff JWT, role `operator` | file for a caller (channel `phone`) |
+//! | `POST /api/v1/tickets/{code}/{citizen-reply,reopen,rate}` | the private link's token or the filer's citizen JWT | the citizen's own actions |
+//! | `GET /api/v1/staff/tickets`, `GET …/{code}`, `POST …/{code}/{action}`, `POST …/{code}/attachments`, `GET …/{code}/attachments/{id}` | staff JWT (scoped: clerks and leads see their agency's) | queues, search, CSV, timeline, workflow actions (`staff.rs`) |
 //! | `GET /api/v1/openapi.json`, `GET /api/v1/docs` (+ `/api/v1/docs/{docs.js,docs.css,favicon.svg}`) | anyone | the OpenAPI 3.1 document and its viewer |
 //!
 //! Every route is registered with its full path (no `web::scope("/api/v1")`: a scope would
@@ -23,6 +25,7 @@ pub mod error;
 mod model;
 mod multipart;
 pub mod openapi;
+pub mod staff;
 mod tickets;
 pub mod users;
 
@@ -149,6 +152,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/api/v1/tickets/{code}").get(tickets::show))
     .service(resource("/api/v1/tickets/{code}/attachments").post(tickets::add_attachments))
+    .service(resource("/api/v1/tickets/{code}/{action}").post(staff::citizen_act))
+    .service(resource("/api/v1/staff/tickets").get(staff::list))
+    .service(resource("/api/v1/staff/tickets/{code}").get(staff::show))
+    .service(resource("/api/v1/staff/tickets/{code}/attachments").post(staff::add_photos))
+    .service(resource("/api/v1/staff/tickets/{code}/attachments/{id}").get(staff::attachment))
+    .service(resource("/api/v1/staff/tickets/{code}/{action}").post(staff::act))
     .service(resource("/api/v1/me/tickets").get(tickets::my_tickets))
     .service(resource("/api/v1/operator/tickets").post(tickets::create_operator))
     .service(resource("/api/v1/auth/login").post(users::login))

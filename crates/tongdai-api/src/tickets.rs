@@ -17,7 +17,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use tongdai_domain::{Channel, TrackingCode, local_date};
 use tongdai_intake::{IdempotencyRequest, IntakeService, Receipt, TicketDraft, UploadCredential};
 use tongdai_storage::tickets;
-use tongdai_storage::users;
 
 use crate::ApiState;
 use crate::auth::{self, Citizen};
@@ -29,7 +28,6 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 pub const IDEMPOTENT_REPLAYED: &str = "Idempotent-Replayed";
 /// The header that carries a ticket's upload token.
 pub const UPLOAD_TOKEN: &str = "Upload-Token";
-pub use tongdai_auth::users::ROLE_OPERATOR;
 
 /// What a 422 of the filing operations means.
 const UNPROCESSABLE: &str = "Invalid fields, each named in `errors`: besides the schema, \
@@ -253,30 +251,20 @@ pub async fn create_operator(
     body: web::Json<TicketRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = intake.clock().now();
-    let token = auth::bearer(&req)?.ok_or(ApiError::MissingToken)?;
-    let claims = auth::verify_staff(state.keys(), &token, now)?;
-    let user_id = claims.user_id()?;
+    let staff = crate::staff::staff_of(&req, &state, &intake).await?;
     let key = idempotency_key(&req)?;
-    let service = intake.clone();
-    let user =
-        blocking(move || Ok(service.with_conn(|conn| users::find_by_id(conn, user_id))?)).await?;
-    let user = match user {
-        Some(user) if user.active => user,
+    let user_id = match &staff.caller.actor {
+        tongdai_domain::Actor::User { id } if staff.has(tongdai_domain::Role::Operator) => *id,
         _ => {
-            return Err(ApiError::InvalidToken(
-                "tài khoản không còn hiệu lực.".to_owned(),
+            return Err(ApiError::Forbidden(
+                "Chỉ điện thoại viên (vai trò operator) mới nhập được phản ánh qua điện thoại."
+                    .to_owned(),
             ));
         }
     };
-    if !user.has_role(ROLE_OPERATOR) {
-        return Err(ApiError::Forbidden(
-            "Chỉ điện thoại viên (vai trò operator) mới nhập được phản ánh qua điện thoại."
-                .to_owned(),
-        ));
-    }
     let draft = body
         .into_inner()
-        .into_draft(Channel::Phone, None, Some(user.id), None, Vec::new());
+        .into_draft(Channel::Phone, None, Some(user_id), None, Vec::new());
     let phone_missing = draft
         .reporter
         .phone
@@ -302,7 +290,7 @@ pub async fn create_operator(
         return Err(ApiError::Invalid(errors));
     }
     let idempotency = key.map(|key| IdempotencyRequest {
-        scope: format!("operator:{}", user.id),
+        scope: format!("operator:{user_id}"),
         key,
     });
     file(intake, draft, idempotency).await

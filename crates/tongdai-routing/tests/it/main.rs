@@ -4,6 +4,7 @@
 
 mod common;
 mod deadlines;
+mod effects;
 mod json;
 mod places;
 mod props;
