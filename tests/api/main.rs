@@ -12,3 +12,4 @@ mod jurisdiction;
 mod open311;
 mod sessions;
 mod web;
+mod workflow;
