@@ -487,6 +487,14 @@ async fn console_sessions_end_on_sign_out_and_when_the_user_is_disabled() {
         assert_eq!(locked.location.as_deref(), Some("/console/dang-nhap"));
 
         // … and cannot sign in again: the same answer as a wrong password.
+        // (A session also ends on its own after `SESSION_DAYS`.)
+        create_user(&app, "ioc.truc", &["ioc"], None);
+        let ioc = sign_in(&app, "ioc.truc").await;
+        assert_eq!(ioc.get("/console").await.status, 200);
+        app.clock.advance(chrono::Duration::hours(25));
+        let expired = ioc.get("/console").await;
+        assert_eq!(expired.status, 303, "{backend}: an expired session");
+
         let browser = Browser::new(&app);
         let form = browser.get("/console/dang-nhap").await;
         let refused = browser
