@@ -87,6 +87,23 @@ async fn every_resource_answers_other_methods_with_405_and_allow() {
         (Method::POST, "/api/v1/agencies", "GET, HEAD, OPTIONS"),
         (Method::PUT, "/", "GET, HEAD, POST, OPTIONS"),
         (Method::POST, "/tra-cuu", "GET, HEAD, OPTIONS"),
+        (Method::POST, "/console", "GET, HEAD, OPTIONS"),
+        (
+            Method::PUT,
+            "/console/dang-nhap",
+            "GET, HEAD, POST, OPTIONS",
+        ),
+        (Method::GET, "/console/dang-xuat", "POST, OPTIONS"),
+        (
+            Method::POST,
+            "/console/phieu/1022-AAAA-AAAA",
+            "GET, HEAD, OPTIONS",
+        ),
+        (
+            Method::GET,
+            "/console/phieu/1022-AAAA-AAAA/accept",
+            "POST, OPTIONS",
+        ),
     ];
     for (method, path, allow) in problem_cases {
         let response = send(&app, method.clone(), path).await;

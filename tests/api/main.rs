@@ -4,6 +4,7 @@
 
 mod api;
 mod binary;
+mod console;
 mod contract;
 mod hardening;
 mod health;

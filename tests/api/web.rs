@@ -1471,7 +1471,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// chromedriver on a free port, stopped on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     base: String,
     http: reqwest::Client,
@@ -1480,7 +1480,7 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -1540,7 +1540,7 @@ impl Driver {
         driver
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+    pub(crate) async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let url = format!("{}{path}", self.base);
         let mut request = self.http.request(method.clone(), &url);
         if method != reqwest::Method::GET && method != reqwest::Method::DELETE {
@@ -1553,26 +1553,26 @@ impl Driver {
         value["value"].clone()
     }
 
-    fn path(&self, rest: &str) -> String {
+    pub(crate) fn path(&self, rest: &str) -> String {
         format!("/session/{}{rest}", self.session.as_deref().unwrap())
     }
 
-    async fn post(&self, rest: &str, body: Value) -> Value {
+    pub(crate) async fn post(&self, rest: &str, body: Value) -> Value {
         self.call(reqwest::Method::POST, &self.path(rest), body)
             .await
     }
 
-    async fn get(&self, rest: &str) -> Value {
+    pub(crate) async fn get(&self, rest: &str) -> Value {
         self.call(reqwest::Method::GET, &self.path(rest), Value::Null)
             .await
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.post("/url", json!({ "url": url })).await;
     }
 
     /// Waits (up to 10 s) for an element and returns its id.
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         for _ in 0..100 {
             let response = self
                 .http
@@ -1590,18 +1590,18 @@ impl Driver {
         panic!("no element {css}");
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let id = self.find(css).await;
         self.post(&format!("/element/{id}/click"), json!({})).await;
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css).await;
         self.post(&format!("/element/{id}/value"), json!({ "text": text }))
             .await;
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let id = self.find(css).await;
         self.get(&format!("/element/{id}/text"))
             .await
@@ -1610,7 +1610,7 @@ impl Driver {
             .to_owned()
     }
 
-    async fn quit(mut self) {
+    pub(crate) async fn quit(mut self) {
         if let Some(session) = self.session.take() {
             self.call(
                 reqwest::Method::DELETE,
@@ -1621,13 +1621,13 @@ impl Driver {
         }
     }
 
-    async fn screenshot(&self, path: &Path) {
+    pub(crate) async fn screenshot(&self, path: &Path) {
         let data = self.get("/screenshot").await;
         std::fs::write(path, base64_decode(data.as_str().unwrap())).unwrap();
     }
 
     /// The whole page, not only the viewport (Chrome's DevTools through chromedriver).
-    async fn full_screenshot(&self, path: &Path) {
+    pub(crate) async fn full_screenshot(&self, path: &Path) {
         let metrics = self
             .post(
                 "/goog/cdp/execute",
@@ -1647,28 +1647,28 @@ impl Driver {
         std::fs::write(path, base64_decode(data["data"].as_str().unwrap())).unwrap();
     }
 
-    async fn resize(&self, width: u32, height: u32) {
+    pub(crate) async fn resize(&self, width: u32, height: u32) {
         self.post("/window/rect", json!({"width": width, "height": height}))
             .await;
     }
 
-    async fn execute(&self, script: &str) -> Value {
+    pub(crate) async fn execute(&self, script: &str) -> Value {
         self.post("/execute/sync", json!({"script": script, "args": []}))
             .await
     }
 
-    async fn execute_async(&self, script: &str) -> Value {
+    pub(crate) async fn execute_async(&self, script: &str) -> Value {
         self.post("/execute/async", json!({"script": script, "args": []}))
             .await
     }
 
-    async fn delete_cookies(&self) {
+    pub(crate) async fn delete_cookies(&self) {
         self.call(reqwest::Method::DELETE, &self.path("/cookie"), Value::Null)
             .await;
     }
 
     /// Runs axe-core on the page: its violations, one line each, and how many rules passed.
-    async fn axe(&self, axe_js: &str) -> (Vec<String>, u64) {
+    pub(crate) async fn axe(&self, axe_js: &str) -> (Vec<String>, u64) {
         self.execute(axe_js).await;
         let found = self
             .execute_async(
@@ -1735,7 +1735,7 @@ fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
     if !present {
         assert!(
@@ -1752,7 +1752,7 @@ fn browser_available() -> bool {
 /// axe-core's `axe.min.js`, installed by `.ci/install-axe` (pinned version from npm) into
 /// `target/axe-core`; `None` (the test is skipped) when it cannot be had, which is an error
 /// when `TONGDAI_REQUIRE_BROWSER=1`.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let root = crate::helpers::repo_root();
     let dir = root.join("target/axe-core");
     let installed = Command::new("bash")

@@ -112,6 +112,18 @@ impl ApiState {
         &self.throttle
     }
 
+    /// The sign-in limits (`[login]`): the bound on concurrent password checks and the
+    /// back-off, for every door staff sign in by (the console shares these instances, so a
+    /// guesser cannot double the attempts by switching doors).
+    pub fn login_limits(
+        &self,
+    ) -> (
+        Arc<tongdai_auth::PasswordChecker>,
+        Arc<tongdai_auth::LoginThrottle>,
+    ) {
+        (self.checker.clone(), self.throttle.clone())
+    }
+
     pub fn jwt_secret(&self) -> &[u8] {
         &self.jwt_secret
     }

@@ -127,6 +127,29 @@ pub fn rotate(
     }
 }
 
+/// The user of a session that is used without rotation (the console's cookie): the token
+/// must be known, neither spent nor revoked nor expired, and its user active (re-read now,
+/// so a disabled account is locked out at its next request). Changes nothing.
+pub fn check(
+    conn: &mut DbConnection,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> Result<User, SessionError> {
+    let Some(row) = refresh_tokens::find_by_hash(conn, &digest(presented))? else {
+        return Err(SessionError::Invalid);
+    };
+    if row.used_at.is_some() || row.revoked_at.is_some() || row.expires_at <= now.naive_utc() {
+        return Err(SessionError::Invalid);
+    }
+    Uuid::parse_str(&row.user_id)
+        .ok()
+        .map(|id| users::find_by_id(conn, id))
+        .transpose()?
+        .flatten()
+        .filter(|u| u.active)
+        .ok_or(SessionError::Invalid)
+}
+
 /// Ends the session of `presented` (its whole family). An unknown token is not an error:
 /// logging out twice, or with a stale token, answers the same.
 pub fn logout(

@@ -8,12 +8,13 @@
 
 pub mod body_timeout;
 pub mod client;
+pub mod csrf;
 pub mod failure;
 pub mod methods;
 pub mod plain_errors;
 pub mod request_id;
 
-pub use client::{PublicBase, TrustedProxies, client_ip, declared_length};
+pub use client::{PublicBase, TrustedProxies, client_ip, cookie, declared_length};
 pub use failure::{Failure, classify_intake, classify_storage};
 
 use actix_web::HttpResponse;

@@ -12,6 +12,7 @@ use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, web};
 use secrecy::ExposeSecret;
 use tongdai_api::ApiState;
+use tongdai_console::ConsoleState;
 use tongdai_domain::{Clock, Jurisdiction};
 use tongdai_intake::{IntakeService, IntakeSettings};
 use tongdai_open311::Open311State;
@@ -232,6 +233,10 @@ impl Application {
         let public_base = web::Data::new(tongdai_http::PublicBase::new(
             &state.config.server.public_base_url,
         ));
+        // The console signs staff in under the API's `[login]` limits: the same instances.
+        let (checker, throttle) = api_state.login_limits();
+        let console_state =
+            web::Data::new(ConsoleState::new(&secret, &public_base, checker, throttle));
         let trusted_proxies = web::Data::new(state.config.trusted_proxies());
         let body_timeouts = web::Data::new(state.config.body_timeouts());
         let header_timeout = Duration::from_secs(state.config.server.header_timeout_seconds);
@@ -267,10 +272,12 @@ impl Application {
                 .app_data(web_state.clone())
                 .app_data(api_state.clone())
                 .app_data(open311_state.clone())
+                .app_data(console_state.clone())
                 .configure(|cfg| configure_app(cfg, json_limit))
                 .configure(routes::configure)
                 .configure(tongdai_api::configure)
                 .configure(tongdai_open311::configure)
+                .configure(tongdai_console::configure)
                 .configure(tongdai_web::configure)
                 .default_service(web::to(not_found))
         })

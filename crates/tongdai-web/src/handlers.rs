@@ -31,17 +31,8 @@ const FIX_THESE: &str = "Phản ánh chưa được gửi. Vui lòng sửa các 
 /// … and when nothing is wrong with what they typed.
 const NOT_SENT: &str = "Phản ánh chưa được gửi";
 
-/// The value of one cookie of the request (the `Cookie` header, parsed by hand: the
-/// portal's only cookie is the CSRF nonce).
-pub(crate) fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
+/// The value of one cookie of the request (the portal's only cookie is the CSRF nonce).
+pub(crate) use tongdai_http::cookie;
 
 /// The nonce of this browser, and whether it must be (re)set.
 pub(crate) fn csrf_nonce(req: &HttpRequest) -> (String, bool) {
