@@ -14,8 +14,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tongdai_domain::jurisdiction::Dated;
 use tongdai_domain::Clock;
+use tongdai_domain::jurisdiction::Dated;
 use tongdai_server::{Application, Config, SystemClock, app};
 use tongdai_storage::testing::TestDatabase;
 
@@ -93,13 +93,13 @@ fn seed(db: &TestDatabase, n: usize, agencies: &[String]) {
              version, search_text, forward_due_at, accept_due_at, answer_due_at) \
              SELECT md5(i::text)::uuid::text, {code}, 'web', \
                CASE WHEN i % 20 = 0 THEN 'in_progress' WHEN i % 20 = 1 THEN 'forwarded' ELSE 'closed' END, \
-               'normal', 'chieu-sang.den-duong', 'TN-P-LONGAN', 'Số ' || i || ' đường Hùng Vương', \
+               'binh-thuong', 'chieu-sang.den-duong', 'TN-P-LONGAN', 'Số ' || i || ' đường Hùng Vương', \
                (ARRAY[{titles}])[1 + i % 6] || ' số ' || i, \
                'Người dân phản ánh tình trạng kéo dài nhiều ngày, đề nghị xử lý sớm.', \
                (ARRAY[{agencies}])[1 + (i / 7) % {count}], \
                ts, ts, '{{}}', 1, \
                lower({code}) || ' ' || (ARRAY[{folded}])[1 + i % 6] || ' so ' || i || \
-                 ' nguoi dan phan anh tinh trang keo dai nhieu ngay de nghi xu ly som so ' || i || ' duong hung vuong', \
+                 ' ~ nguoi dan phan anh tinh trang keo dai nhieu ngay de nghi xu ly som so ' || i || ' duong hung vuong', \
                ts + interval '1 day', ts + interval '2 days', ts + interval '14 days' \
              FROM (SELECT i, timestamp '2026-11-30 00:00:00' - (i * interval '31 seconds') AS ts \
                    FROM generate_series({from}, {to}) AS i) AS s",
@@ -153,7 +153,11 @@ fn main() {
     let clerk_agency = agencies[0].clone();
     seed(&db, tickets, &agencies);
     for (name, roles, agency) in [
-        ("clerk", vec!["clerk".to_owned()], Some(clerk_agency.clone())),
+        (
+            "clerk",
+            vec!["clerk".to_owned()],
+            Some(clerk_agency.clone()),
+        ),
         ("ioc", vec!["ioc".to_owned()], None),
     ] {
         tongdai_auth::users::create_user(
@@ -187,7 +191,9 @@ fn main() {
             async move {
                 let body: serde_json::Value = client
                     .post(format!("{base}/api/v1/auth/login"))
-                    .json(&serde_json::json!({"username": user, "password": "mật-khẩu-đủ-dài-2026"}))
+                    .json(
+                        &serde_json::json!({"username": user, "password": "mật-khẩu-đủ-dài-2026"}),
+                    )
                     .send()
                     .await
                     .unwrap()
@@ -217,16 +223,43 @@ fn main() {
                 .json()
                 .await
                 .unwrap();
-            cursor = page["next_cursor"].as_str().unwrap().to_owned();
+            cursor = match page["next_cursor"].as_str() {
+                Some(next) => next.to_owned(),
+                None => panic!("no next page: {page}"),
+            };
         }
         let rare = tickets / 2 + 17;
         let scenarios = [
-            ("clerk queue, first page (view=mine)", clerk.clone(), "/api/v1/staff/tickets?view=mine".to_owned()),
-            ("clerk list, keyset page 51 (view=all)", clerk.clone(), format!("/api/v1/staff/tickets?view=all&limit=50&cursor={cursor}")),
-            ("clerk overdue, by due date", clerk.clone(), "/api/v1/staff/tickets?view=overdue&order=due".to_owned()),
-            ("IOC search q=\"den duong hung vuong\" (all agencies)", ioc.clone(), "/api/v1/staff/tickets?view=all&q=den%20duong%20hung%20vuong".to_owned()),
-            ("IOC search q=<rare number> (one ticket in 1M)", ioc.clone(), format!("/api/v1/staff/tickets?view=all&q={rare}")),
-            ("IOC search q=\"karaoke\" + view=mine", ioc.clone(), "/api/v1/staff/tickets?view=mine&q=karaoke".to_owned()),
+            (
+                "clerk queue, first page (view=mine)",
+                clerk.clone(),
+                "/api/v1/staff/tickets?view=mine".to_owned(),
+            ),
+            (
+                "clerk list, keyset page 51 (view=all)",
+                clerk.clone(),
+                format!("/api/v1/staff/tickets?view=all&limit=50&cursor={cursor}"),
+            ),
+            (
+                "clerk overdue, by due date",
+                clerk.clone(),
+                "/api/v1/staff/tickets?view=overdue&order=due".to_owned(),
+            ),
+            (
+                "IOC search q=\"den duong hung vuong\" (all agencies)",
+                ioc.clone(),
+                "/api/v1/staff/tickets?view=all&q=den%20duong%20hung%20vuong".to_owned(),
+            ),
+            (
+                "IOC search q=<rare number> (one ticket in 1M)",
+                ioc.clone(),
+                format!("/api/v1/staff/tickets?view=all&q={rare}"),
+            ),
+            (
+                "IOC search q=\"karaoke\" + view=mine",
+                ioc.clone(),
+                "/api/v1/staff/tickets?view=mine&q=karaoke".to_owned(),
+            ),
         ];
         println!(
             "{:<55} {:>9} {:>9} {:>9} {:>6}",
@@ -239,7 +272,11 @@ fn main() {
             for i in 0..samples + 10 {
                 let started = Instant::now();
                 let response = client.get(&url).bearer_auth(&token).send().await.unwrap();
-                assert!(response.status().is_success(), "{name}: {}", response.status());
+                assert!(
+                    response.status().is_success(),
+                    "{name}: {}",
+                    response.status()
+                );
                 let body: serde_json::Value = response.json().await.unwrap();
                 let took = started.elapsed();
                 rows = body["items"].as_array().map_or(0, Vec::len);

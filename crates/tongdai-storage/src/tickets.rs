@@ -171,14 +171,22 @@ pub struct StoredEvent {
     pub event: TicketEvent,
 }
 
-/// What staff and public searches match: the code, title, description and address, folded
-/// (no diacritics, lower case), so "den duong" finds "Đèn đường" on both backends.
+/// What searches match, folded (no diacritics, lower case: "den duong" finds "Đèn đường" on
+/// both backends): `"{code} {title} ~ {description} {address}"`. Staff searches match all
+/// of it; public searches ([`PUBLIC_PART`]) only what comes before the `~`, which folding
+/// never produces, so the description and address, which may hold personal data, are
+/// never searchable from the public page.
 pub fn search_text(code: &str, title: &str, description: &str, address: Option<&str>) -> String {
-    tongdai_domain::text::fold(&format!(
-        "{code} {title} {description} {}",
-        address.unwrap_or("")
-    ))
+    use tongdai_domain::text::fold;
+    format!(
+        "{} {SEPARATOR} {}",
+        fold(&format!("{code} {title}")),
+        fold(&format!("{description} {}", address.unwrap_or("")))
+    )
 }
+
+/// Between the public and the private part of `search_text`.
+pub const SEPARATOR: char = '~';
 
 pub(crate) fn naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc()

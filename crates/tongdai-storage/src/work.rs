@@ -265,6 +265,14 @@ pub struct StaffFilter {
     pub limit: i64,
 }
 
+/// `%term%~%`: the term in the public part of `search_text` (code and title).
+fn public_pattern(term: &str) -> String {
+    let mut pattern = contains_pattern(term);
+    pattern.push(crate::tickets::SEPARATOR);
+    pattern.push('%');
+    pattern
+}
+
 /// The escaped `%term%` of a LIKE that matches `term` literally.
 fn contains_pattern(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);
@@ -342,11 +350,10 @@ pub fn list_in_scope(
         (ListOrder::Newest, cursor) => {
             if let Some(c) = cursor {
                 let at = naive(c.at);
-                query = query.filter(
-                    tickets::created_at
-                        .lt(at)
-                        .or(tickets::created_at.eq(at).and(tickets::id.lt(c.id.clone()))),
-                );
+                // `<=` first: a range the index can start from, then the tie on the id.
+                query = query
+                    .filter(tickets::created_at.le(at))
+                    .filter(tickets::created_at.lt(at).or(tickets::id.lt(c.id.clone())));
             }
             query = query.order((tickets::created_at.desc(), tickets::id.desc()));
         }
@@ -354,10 +361,10 @@ pub fn list_in_scope(
             query = query.filter(tickets::answer_due_at.is_not_null());
             if let Some(c) = cursor {
                 let at = naive(c.at);
-                query = query.filter(
-                    tickets::answer_due_at.gt(at).or(tickets::answer_due_at
-                        .eq(at)
-                        .and(tickets::id.gt(c.id.clone()))),
+                query = query.filter(tickets::answer_due_at.ge(at)).filter(
+                    tickets::answer_due_at
+                        .gt(at)
+                        .or(tickets::id.gt(c.id.clone())),
                 );
             }
             query = query.order((tickets::answer_due_at.asc(), tickets::id.asc()));
@@ -372,7 +379,7 @@ pub fn list_in_scope(
 }
 
 /// The published reports (`/phan-anh`): answered or closed with a public answer, newest
-/// publication first; `after` is the (published_at, id) of the previous page's last one.
+/// publication first; `terms` match the code and title only; `after` is the (published_at, id) of the previous page's last one.
 #[derive(Debug, Clone, Default)]
 pub struct PublishedFilter {
     pub category: Option<String>,
@@ -397,18 +404,14 @@ pub fn published(conn: &mut DbConnection, filter: &PublishedFilter) -> StorageRe
         query = query.filter(tickets::area_code.eq(v.clone()));
     }
     for term in &filter.terms {
-        query = query.filter(
-            tickets::search_text
-                .like(contains_pattern(term))
-                .escape('\\'),
-        );
+        query = query.filter(tickets::search_text.like(public_pattern(term)).escape('\\'));
     }
     if let Some(c) = &filter.after {
         let at = naive(c.at);
-        query = query.filter(
-            tickets::published_at.lt(at).or(tickets::published_at
-                .eq(at)
-                .and(tickets::id.lt(c.id.clone()))),
+        query = query.filter(tickets::published_at.le(at)).filter(
+            tickets::published_at
+                .lt(at)
+                .or(tickets::id.lt(c.id.clone())),
         );
     }
     query
@@ -442,8 +445,6 @@ pub fn backfill_search_text(conn: &mut DbConnection, batch: i64) -> StorageResul
         conn.transaction(|conn| {
             for (id, code, title, description, address) in &rows {
                 let text = search_text(code, title, description, address.as_deref());
-                // Never empty again: a ticket whose text folds to nothing gets its code.
-                let text = if text.is_empty() { code.clone() } else { text };
                 diesel::update(tickets::table.find(id))
                     .set(tickets::search_text.eq(text))
                     .execute(conn)?;

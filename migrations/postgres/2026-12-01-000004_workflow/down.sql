@@ -1,4 +1,5 @@
 DROP INDEX IF EXISTS tickets_search_text_trgm;
+DROP INDEX tickets_pending_extension;
 DROP INDEX tickets_published_at;
 DROP INDEX tickets_answer_due_at;
 DROP INDEX tickets_agency_created_at_id;

@@ -8,6 +8,7 @@ CREATE INDEX tickets_status_created_at ON tickets (status, created_at, id);
 CREATE INDEX tickets_agency_created_at_id ON tickets (agency_code, created_at, id);
 CREATE INDEX tickets_answer_due_at ON tickets (answer_due_at, id);
 CREATE INDEX tickets_published_at ON tickets (published_at, id);
+CREATE INDEX tickets_pending_extension ON tickets (pending_extension_until);
 -- Trigram index: "contains" searches over a million tickets without a full scan.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX tickets_search_text_trgm ON tickets USING gin (search_text gin_trgm_ops);

@@ -8,3 +8,4 @@ CREATE INDEX tickets_status_created_at ON tickets (status, created_at, id);
 CREATE INDEX tickets_agency_created_at_id ON tickets (agency_code, created_at, id);
 CREATE INDEX tickets_answer_due_at ON tickets (answer_due_at, id);
 CREATE INDEX tickets_published_at ON tickets (published_at, id);
+CREATE INDEX tickets_pending_extension ON tickets (pending_extension_until);
