@@ -1862,6 +1862,11 @@ async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
         browser.click("button[type=submit]").await;
         browser.find("#tracking-code").await;
         check("receipt", "Liên kết riêng để bổ sung ảnh").await;
+        let code = TrackingCode::parse(&browser.text("#tracking-code").await).unwrap();
+        let citizen_link = browser
+            .execute("return document.getElementById('citizen-link').getAttribute('href');")
+            .await;
+        let citizen_link = citizen_link.as_str().unwrap().to_owned();
         let upload_link = browser
             .execute("return document.getElementById('upload-link').getAttribute('href');")
             .await;
@@ -1888,6 +1893,39 @@ async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
         let wrong = upload_link.replace(token_of(&upload_link), &"0".repeat(32));
         browser.goto(&app.url(&wrong)).await;
         check("photos-forbidden", "Liên kết bổ sung ảnh không đúng").await;
+
+        // The workflow's public side: the citizen's page with each of its forms, the
+        // tracking page with the answer, the published reports (a search, a refused one).
+        {
+            use tongdai_domain::workflow::Action;
+            browser.goto(&app.url(&citizen_link)).await;
+            check("citizen-idle", "Hiện chưa có việc gì cần bạn làm").await;
+            staff_act(&app, &code, Action::Accept, Default::default());
+            staff_act(&app, &code, Action::Progress, text_input(PROGRESS));
+            staff_act(&app, &code, Action::RequestInfo, text_input(QUESTION));
+            browser.goto(&app.url(&citizen_link)).await;
+            check("citizen-reply", QUESTION).await;
+            browser.click("#form-reply button[type=submit]").await;
+            browser.find("#form-errors").await;
+            check("citizen-errors", "Vui lòng nhập thông tin bổ sung").await;
+            browser.type_into("#f-reply", "Ổ gà ở làn xe máy.").await;
+            browser.click("#form-reply button[type=submit]").await;
+            browser.find("#done").await;
+            check("citizen-done", "Đã gửi thông tin bổ sung").await;
+            answer_and_publish(&app, &code, ANSWER);
+            browser.goto(&app.url(&citizen_link)).await;
+            check("citizen-rate", "Đánh giá kết quả xử lý").await;
+            browser.goto(&app.url(&format!("/tra-cuu/{code}"))).await;
+            check("tracking-answer", ANSWER).await;
+            browser.goto(&app.url("/phan-anh")).await;
+            check("reports", "Mới công khai").await;
+            browser.goto(&app.url("/phan-anh?q=o+ga")).await;
+            check("reports-search", "Kết quả tìm kiếm").await;
+            browser
+                .goto(&app.url(&format!("/phan-anh?q={}", "a".repeat(201))))
+                .await;
+            check("reports-errors", "tối đa 200 ký tự").await;
+        }
 
         browser.goto(&app.url("/tra-cuu")).await;
         check("lookup", "Mã tra cứu").await;
@@ -1927,7 +1965,7 @@ async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
         assert_eq!(kept.as_str(), Some(TITLE), "{device}: the title is kept");
         browser.quit().await;
     }
-    assert_eq!(checked, 26);
+    assert_eq!(checked, 44);
     eprintln!(
         "axe-core: {checked} pages checked, {rules_passed} rule passes, {} violations",
         violations.len()
