@@ -832,3 +832,151 @@ async fn open311_request_search_filters() {
         assert!(ids(&search(String::new()).await).is_empty());
     }
 }
+
+// ------------------------------------- status and status_notes through the workflow
+
+const OPEN311_ANSWER: &str = "Đã thay bóng đèn, ba cột đèn sáng lại từ 18:00.";
+const OPEN311_PROGRESS: &str = "Đã báo đơn vị điện lực kiểm tra tủ điện.";
+const OPEN311_NOTE: &str = "NOI-BO: chờ vật tư";
+
+/// `status` and `status_notes` of one request, in JSON and in XML (which must agree).
+async fn status_of(app: &TestApp, code: &TrackingCode) -> (String, String) {
+    let (status, json) = get_json(app, &format!("/open311/v2/requests/{code}.json")).await;
+    assert_eq!(status, 200);
+    assert_valid(&load("request.json"), &json[0], "one request");
+    let (status, xml) = get_xml(app, &format!("/open311/v2/requests/{code}.xml")).await;
+    assert_eq!(status, 200);
+    for text in [json.to_string(), xml.clone()] {
+        for secret in [
+            OPEN311_NOTE,
+            "Nguyễn Thị B",
+            "912 345 678",
+            "Nguoi.Dan",
+            "Ba cột đèn",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+    let state = json[0]["status"].as_str().unwrap().to_owned();
+    let notes = json[0]["status_notes"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(xml_texts(&xml, "status"), vec![state.clone()], "XML status");
+    assert_eq!(
+        xml_texts(&xml, "status_notes"),
+        vec![notes.clone()],
+        "XML status_notes"
+    );
+    (state, notes)
+}
+
+async fn file_lamp(app: &TestApp) -> TrackingCode {
+    let created: Value = crate::api::post_ticket(app, &crate::api::lamp(), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    TrackingCode::parse(created["code"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn status_is_open_until_the_answer_is_public_and_status_notes_carry_only_public_text() {
+    use crate::web::staff_act;
+    use tongdai_domain::workflow::Action;
+    use tongdai_intake::ActionInput;
+    let text = |t: &str| ActionInput {
+        text: Some(t.to_owned()),
+        ..Default::default()
+    };
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let code = file_lamp(&app).await;
+        assert_eq!(
+            status_of(&app, &code).await.0,
+            "open",
+            "{backend}: forwarded"
+        );
+        staff_act(&app, &code, Action::Accept, Default::default());
+        staff_act(&app, &code, Action::Progress, text(OPEN311_PROGRESS));
+        staff_act(&app, &code, Action::Note, text(OPEN311_NOTE));
+        assert_eq!(
+            status_of(&app, &code).await,
+            ("open".to_owned(), OPEN311_PROGRESS.to_owned()),
+            "{backend}: in progress, the public progress"
+        );
+        staff_act(
+            &app,
+            &code,
+            Action::Answer,
+            ActionInput {
+                text: Some(OPEN311_ANSWER.to_owned()),
+                internal_text: Some(OPEN311_NOTE.to_owned()),
+                ..Default::default()
+            },
+        );
+        let (state, notes) = status_of(&app, &code).await;
+        assert_eq!(state, "open", "{backend}: awaiting publication is open");
+        assert_ne!(notes, OPEN311_ANSWER, "{backend}: not published yet");
+        staff_act(&app, &code, Action::Publish, Default::default());
+        assert_eq!(
+            status_of(&app, &code).await,
+            ("closed".to_owned(), OPEN311_ANSWER.to_owned()),
+            "{backend}: answered"
+        );
+        let (status, list) = get_json(&app, "/open311/v2/requests.json?status=closed").await;
+        assert_eq!(status, 200);
+        assert_eq!(list[0]["service_request_id"], code.as_str());
+        assert_eq!(list[0]["status_notes"], OPEN311_ANSWER);
+
+        // Reopened by the citizen: open again, the old answer no longer the notes.
+        let token = app.intake.citizen_token(stored_ticket(&app, &code).id);
+        app.intake
+            .act_as_citizen(
+                &code,
+                &tongdai_intake::CitizenProof::Token(token),
+                Action::Reopen,
+                ActionInput {
+                    version: u64::try_from(stored_ticket(&app, &code).version).unwrap(),
+                    reason: Some("Vẫn còn một cột chưa sáng".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let (state, notes) = status_of(&app, &code).await;
+        assert_eq!(state, "open", "{backend}: reopened");
+        assert_ne!(notes, OPEN311_ANSWER);
+        assert!(
+            !notes.contains("Vẫn còn một cột"),
+            "the citizen's reason is internal"
+        );
+
+        // Rejected, then closed: closed, the reason given.
+        let other = file_lamp(&app).await;
+        staff_act(
+            &app,
+            &other,
+            Action::Reject,
+            ActionInput {
+                reason: Some("Trùng với phản ánh đã tiếp nhận trước đó.".into()),
+                ..Default::default()
+            },
+        );
+        let rejected = (
+            "closed".to_owned(),
+            "Trùng với phản ánh đã tiếp nhận trước đó.".to_owned(),
+        );
+        assert_eq!(
+            status_of(&app, &other).await,
+            rejected,
+            "{backend}: rejected"
+        );
+        staff_act(&app, &other, Action::Close, Default::default());
+        assert_eq!(status_of(&app, &other).await, rejected, "{backend}: closed");
+    }
+}
+
+fn stored_ticket(app: &TestApp, code: &TrackingCode) -> tickets::Ticket {
+    let mut conn = app.db.db.conn().unwrap();
+    tickets::find_by_code(&mut conn, code).unwrap().unwrap()
+}

@@ -1396,7 +1396,10 @@ async fn the_private_page_keeps_to_the_photo_limit() {
         // A report filed with all its photos gets no private link.
         let (_, receipt) = file_with_photos(&app, 5).await;
         assert!(!receipt.contains("upload-link"), "{backend}");
-        assert!(!receipt.contains("Liên kết riêng"), "{backend}");
+        assert!(
+            !receipt.contains("Liên kết riêng để bổ sung ảnh"),
+            "{backend}"
+        );
     }
 }
 
@@ -1859,6 +1862,11 @@ async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
         browser.click("button[type=submit]").await;
         browser.find("#tracking-code").await;
         check("receipt", "Liên kết riêng để bổ sung ảnh").await;
+        let code = TrackingCode::parse(&browser.text("#tracking-code").await).unwrap();
+        let citizen_link = browser
+            .execute("return document.getElementById('citizen-link').getAttribute('href');")
+            .await;
+        let citizen_link = citizen_link.as_str().unwrap().to_owned();
         let upload_link = browser
             .execute("return document.getElementById('upload-link').getAttribute('href');")
             .await;
@@ -1885,6 +1893,39 @@ async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
         let wrong = upload_link.replace(token_of(&upload_link), &"0".repeat(32));
         browser.goto(&app.url(&wrong)).await;
         check("photos-forbidden", "Liên kết bổ sung ảnh không đúng").await;
+
+        // The workflow's public side: the citizen's page with each of its forms, the
+        // tracking page with the answer, the published reports (a search, a refused one).
+        {
+            use tongdai_domain::workflow::Action;
+            browser.goto(&app.url(&citizen_link)).await;
+            check("citizen-idle", "Hiện chưa có việc gì cần bạn làm").await;
+            staff_act(&app, &code, Action::Accept, Default::default());
+            staff_act(&app, &code, Action::Progress, text_input(PROGRESS));
+            staff_act(&app, &code, Action::RequestInfo, text_input(QUESTION));
+            browser.goto(&app.url(&citizen_link)).await;
+            check("citizen-reply", QUESTION).await;
+            browser.click("#form-reply button[type=submit]").await;
+            browser.find("#form-errors").await;
+            check("citizen-errors", "Vui lòng nhập thông tin bổ sung").await;
+            browser.type_into("#f-reply", "Ổ gà ở làn xe máy.").await;
+            browser.click("#form-reply button[type=submit]").await;
+            browser.find("#done").await;
+            check("citizen-done", "Đã gửi thông tin bổ sung").await;
+            answer_and_publish(&app, &code, ANSWER);
+            browser.goto(&app.url(&citizen_link)).await;
+            check("citizen-rate", "Đánh giá kết quả xử lý").await;
+            browser.goto(&app.url(&format!("/tra-cuu/{code}"))).await;
+            check("tracking-answer", ANSWER).await;
+            browser.goto(&app.url("/phan-anh")).await;
+            check("reports", "Mới công khai").await;
+            browser.goto(&app.url("/phan-anh?q=o+ga")).await;
+            check("reports-search", "Kết quả tìm kiếm").await;
+            browser
+                .goto(&app.url(&format!("/phan-anh?q={}", "a".repeat(201))))
+                .await;
+            check("reports-errors", "tối đa 200 ký tự").await;
+        }
 
         browser.goto(&app.url("/tra-cuu")).await;
         check("lookup", "Mã tra cứu").await;
@@ -1924,7 +1965,7 @@ async fn every_portal_page_passes_axe_core_on_a_phone_and_a_desk() {
         assert_eq!(kept.as_str(), Some(TITLE), "{device}: the title is kept");
         browser.quit().await;
     }
-    assert_eq!(checked, 26);
+    assert_eq!(checked, 44);
     eprintln!(
         "axe-core: {checked} pages checked, {rules_passed} rule passes, {} violations",
         violations.len()
@@ -2000,5 +2041,695 @@ async fn a_citizen_files_a_report_in_headless_chromium() {
         let url = browser.get("/url").await;
         assert_eq!(url.as_str().unwrap(), app.url(&format!("/tra-cuu/{code}")));
         browser.quit().await;
+    }
+}
+
+// ------------------------------------- the workflow on the public side (issue 13)
+
+const PROGRESS: &str = "Đã khảo sát hiện trường; đơn vị thi công sẽ vá trong tuần này.";
+const ANSWER: &str = "Ổ gà trước chợ Tân An đã được vá bằng bê tông nhựa ngày 24/11/2026.";
+const INTERNAL: &str = "GHI-CHU-NOI-BO: nhà thầu chậm, nhắc lại";
+const QUESTION: &str = "Xin cho biết ổ gà nằm ở làn nào, gần số nhà nào?";
+
+/// The agency code and version of a stored ticket.
+fn agency_and_version(app: &TestApp, code: &TrackingCode) -> (String, u64) {
+    let mut conn = app.db.db.conn().unwrap();
+    let ticket = tickets::find_by_code(&mut conn, code).unwrap().unwrap();
+    (
+        ticket.agency_code.expect("an agency"),
+        u64::try_from(ticket.version).unwrap(),
+    )
+}
+
+/// One staff action on the ticket at its current version: the IOC's for `publish`, the
+/// agency clerk's otherwise.
+pub(crate) fn staff_act(
+    app: &TestApp,
+    code: &TrackingCode,
+    action: tongdai_domain::workflow::Action,
+    mut input: tongdai_intake::ActionInput,
+) {
+    use tongdai_domain::{Role, workflow::Action};
+    let (agency, version) = agency_and_version(app, code);
+    let staff = match action {
+        Action::Publish | Action::Reject | Action::Close => {
+            crate::helpers::staff(&[Role::Ioc], None)
+        }
+        _ => crate::helpers::staff(&[Role::Clerk], Some(&agency)),
+    };
+    input.version = version;
+    app.intake
+        .act(&staff, code, action, input)
+        .unwrap_or_else(|e| panic!("{action}: {e}"));
+}
+
+fn text_input(text: &str) -> tongdai_intake::ActionInput {
+    tongdai_intake::ActionInput {
+        text: Some(text.to_owned()),
+        ..Default::default()
+    }
+}
+
+/// Accept, answer (with an internal note) and publish.
+pub(crate) fn answer_and_publish(app: &TestApp, code: &TrackingCode, answer: &str) {
+    use tongdai_domain::workflow::Action;
+    let status = {
+        let mut conn = app.db.db.conn().unwrap();
+        tickets::find_by_code(&mut conn, code)
+            .unwrap()
+            .unwrap()
+            .status
+    };
+    if status == tongdai_domain::TicketStatus::Forwarded {
+        staff_act(app, code, Action::Accept, Default::default());
+    }
+    staff_act(
+        app,
+        code,
+        Action::Answer,
+        tongdai_intake::ActionInput {
+            text: Some(answer.to_owned()),
+            internal_text: Some(INTERNAL.to_owned()),
+            ..Default::default()
+        },
+    );
+    staff_act(app, code, Action::Publish, Default::default());
+}
+
+fn citizen_link_in(html: &str) -> String {
+    between(html, "id=\"citizen-link\" href=\"", "\"")
+        .expect("the receipt has the citizen's private link")
+        .to_owned()
+}
+
+fn assert_no_personal_data_or_internal_text(text: &str, what: &str) {
+    for secret in [
+        NAME,
+        PHONE,
+        "0912345678",
+        "912 345 678",
+        EMAIL,
+        INTERNAL,
+        "Nguyễn Thị B",
+        "Nguoi.Dan@Example.vn",
+        "Ổ gà sâu khoảng 20 cm",
+        "Ba cột đèn",
+    ] {
+        assert!(!text.contains(secret), "{what} shows {secret}");
+    }
+}
+
+#[tokio::test]
+async fn the_published_answer_and_progress_updates_are_public_but_personal_data_and_notes_are_not()
+{
+    use tongdai_domain::workflow::Action;
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (code, _) = file_with_photos(&app, 0).await;
+        let page = format!("/tra-cuu/{code}");
+        staff_act(&app, &code, Action::Accept, Default::default());
+        staff_act(&app, &code, Action::Progress, text_input(PROGRESS));
+        staff_act(&app, &code, Action::Note, text_input(INTERNAL));
+        let html = app.get(&page).await.text().await.unwrap();
+        assert!(html.contains(PROGRESS), "{backend}: the progress text");
+        assert!(html.contains("Cập nhật tiến độ"));
+        assert!(!html.contains("id=\"answer\""), "{backend}: no answer yet");
+
+        // Answered, waiting for the IOC: said in words, the answer not yet shown.
+        staff_act(
+            &app,
+            &code,
+            Action::Answer,
+            tongdai_intake::ActionInput {
+                text: Some(ANSWER.to_owned()),
+                internal_text: Some(INTERNAL.to_owned()),
+                ..Default::default()
+            },
+        );
+        let html = app.get(&page).await.text().await.unwrap();
+        assert!(html.contains("Chờ công khai kết quả"), "{backend}");
+        assert!(
+            html.contains("sẽ sớm được công khai"),
+            "{backend}: the note"
+        );
+        assert!(
+            !html.contains(ANSWER),
+            "{backend}: unpublished answer shown"
+        );
+        let api: Value = app
+            .get(&format!("/api/v1/tickets/{code}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(api["status"], "awaiting_publication");
+        assert!(api["answer"].is_null(), "{backend}: {api}");
+
+        staff_act(&app, &code, Action::Publish, Default::default());
+        let response = app.get(&page).await;
+        assert_html_page(&response, 200);
+        let html = response.text().await.unwrap();
+        let answer = between(&html, "id=\"answer\"", "</section>").expect("the answer");
+        assert!(answer.contains(ANSWER), "{backend}: {answer}");
+        assert!(answer.contains(&format!("của {AGENCY}")), "{answer}");
+        assert!(
+            answer.contains("Công khai lúc <time datetime=\"2026-11-23T09:00:00+07:00\">09:00 ngày 23/11/2026</time>"),
+            "{backend}: the answer's time: {answer}"
+        );
+        assert!(
+            html.find("id=\"answer\"") < html.find("id=\"timeline\""),
+            "the answer comes before the timeline"
+        );
+        assert!(html.contains("Đã xử lý"));
+        let timeline = between(&html, "id=\"timeline\"", "</ol>").unwrap();
+        assert!(timeline.contains(PROGRESS) && timeline.contains("Công khai kết quả xử lý"));
+        assert_no_personal_data_or_internal_text(&html, "the tracking page");
+
+        // The app's public view: the same answer and progress.
+        let response = app.get(&format!("/api/v1/tickets/{code}")).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let text = response.text().await.unwrap();
+        assert_no_personal_data_or_internal_text(&text, "GET /api/v1/tickets/{code}");
+        let api: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(api["status"], "answered");
+        assert_eq!(api["answer"]["text"], ANSWER);
+        assert_eq!(api["answer"]["at"], "2026-11-23T09:00:00+07:00");
+        let progress: Vec<&Value> = api["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "progress")
+            .collect();
+        assert_eq!(progress.len(), 1, "{backend}: {api}");
+        assert_eq!(progress[0]["detail"], PROGRESS);
+    }
+}
+
+#[tokio::test]
+async fn the_published_reports_page_lists_answers_newest_first_with_search_filters_and_pages() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        // Twelve street lights (API, Phường Long An), one pothole (portal, Phường Tân An),
+        // published a minute apart; one more light never answered.
+        let mut lights = Vec::new();
+        for i in 0..12 {
+            let mut body = crate::api::lamp();
+            body["title"] = json!(format!("Đèn đường không sáng, cột số {i}"));
+            let created: Value = crate::api::post_ticket(&app, &body, None, None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            lights.push(TrackingCode::parse(created["code"].as_str().unwrap()).unwrap());
+        }
+        let (pothole, _) = file_with_photos(&app, 0).await;
+        let unanswered: Value = crate::api::post_ticket(&app, &crate::api::lamp(), None, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let unanswered = unanswered["code"].as_str().unwrap().to_owned();
+        let mut published = Vec::new();
+        for (i, code) in lights.iter().chain([&pothole]).enumerate() {
+            app.clock.advance(chrono::Duration::minutes(1));
+            answer_and_publish(&app, code, &format!("Đã thay bóng đèn, lần {i}."));
+            published.push(code.to_string());
+        }
+        let newest_first: Vec<String> = published.iter().rev().cloned().collect();
+
+        let codes_on = |html: &str| -> Vec<String> {
+            html.split("<li class=\"report\">")
+                .skip(1)
+                .map(|item| between(item, "href=\"/tra-cuu/", "\"").unwrap().to_owned())
+                .collect()
+        };
+        let response = app.get("/phan-anh").await;
+        assert_html_page(&response, 200);
+        let html = response.text().await.unwrap();
+        assert_eq!(codes_on(&html), newest_first[..10], "{backend}: page 1");
+        assert!(html.contains("Đã thay bóng đèn, lần 12."), "the answers");
+        assert!(!html.contains(&unanswered), "{backend}: unpublished listed");
+        assert_no_personal_data_or_internal_text(&html, "/phan-anh");
+        assert!(
+            html.contains("<option value=\"giao-thong.o-ga\""),
+            "categories"
+        );
+        assert!(html.contains("<option value=\"TN-P-TANAN\""), "areas");
+        let next = next_page_of(&html).expect("a next page");
+        let html = app.get(&next).await.text().await.unwrap();
+        assert_eq!(codes_on(&html), newest_first[10..], "{backend}: page 2");
+        assert!(!html.contains("rel=\"next\""), "the last page");
+        assert!(html.contains("Về trang đầu"));
+
+        // Search without accents, filters, and both together.
+        for (query, expected) in [
+            ("q=den+duong", newest_first[1..].to_vec()),
+            ("q=O+GA+tan+an", vec![pothole.to_string()]),
+            ("linh-vuc=giao-thong.o-ga", vec![pothole.to_string()]),
+            ("dia-ban=TN-P-TANAN", vec![pothole.to_string()]),
+            (
+                "dia-ban=TN-P-LONGAN&q=c%E1%BB%99t+s%E1%BB%91+11",
+                vec![lights[11].to_string()],
+            ),
+            ("q=khong-co-dau-nao-nhu-the", vec![]),
+        ] {
+            let response = app.get(&format!("/phan-anh?{query}")).await;
+            assert_html_page(&response, 200);
+            let html = response.text().await.unwrap();
+            let found = codes_on(&html);
+            let first_page: Vec<String> = expected.iter().take(10).cloned().collect();
+            assert_eq!(found, first_page, "{backend} {query}");
+            if expected.is_empty() {
+                assert!(html.contains("id=\"no-results\""), "{query}");
+            }
+            if expected.len() > 10 {
+                let next = next_page_of(&html).unwrap();
+                assert!(
+                    next.contains("q=den+duong"),
+                    "the next page keeps the search"
+                );
+            }
+        }
+
+        // Bad input: the page again with a message, 400, nothing listed.
+        let long = "a".repeat(201);
+        for (query, message) in [
+            (format!("q={long}"), "tối đa 200 ký tự"),
+            ("q=den%07duong".to_owned(), "ký tự không hợp lệ"),
+            ("linh-vuc=%3Cscript%3E".to_owned(), "Lĩnh vực không hợp lệ"),
+            (
+                format!("dia-ban={}", "x".repeat(65)),
+                "Địa bàn không hợp lệ",
+            ),
+            ("sau=khong-phai-trang".to_owned(), "Trang không hợp lệ"),
+            ("q=a&q=b".to_owned(), "Địa chỉ trang không hợp lệ"),
+        ] {
+            let response = app.get(&format!("/phan-anh?{query}")).await;
+            assert_html_page(&response, 400);
+            let html = response.text().await.unwrap();
+            assert!(html.contains("id=\"form-errors\""), "{backend} {query}");
+            assert!(html.contains(message), "{backend} {query}: {message}");
+            assert!(codes_on(&html).is_empty());
+        }
+
+        // Reopened: off the list until published again.
+        let reopened = &lights[11];
+        let token = app.intake.citizen_token(stored_id(&app, reopened));
+        reopen_as_citizen(&app, reopened, &token).await;
+        let html = app.get("/phan-anh").await.text().await.unwrap();
+        assert!(
+            !codes_on(&html).contains(&reopened.to_string()),
+            "{backend}"
+        );
+
+        // Linked from every page's header.
+        let home = app.get("/").await.text().await.unwrap();
+        assert!(
+            home.contains("<a href=\"/phan-anh\">"),
+            "the header links the list"
+        );
+    }
+}
+
+/// The address of the list's next page, as a browser would follow it.
+fn next_page_of(html: &str) -> Option<String> {
+    let end = html.find("\" rel=\"next\"")?;
+    let start = html[..end].rfind("href=\"")? + "href=\"".len();
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+fn stored_id(app: &TestApp, code: &TrackingCode) -> tongdai_domain::TicketId {
+    let mut conn = app.db.db.conn().unwrap();
+    tickets::find_by_code(&mut conn, code).unwrap().unwrap().id
+}
+
+/// The citizen's page as a browser without cookies opens it: its cookie, CSRF token and
+/// version, and the HTML.
+async fn open_citizen_page(app: &TestApp, link: &str) -> (String, String, String, String) {
+    let response = app.get(link).await;
+    assert_private_page(&response, 200);
+    let cookie = csrf_cookie_of(&response).expect("the page sets the CSRF cookie");
+    let html = response.text().await.unwrap();
+    let token = between(&html, "name=\"csrf\" value=\"", "\"")
+        .unwrap_or_default()
+        .to_owned();
+    let version = between(&html, "name=\"version\" value=\"", "\"")
+        .unwrap_or_default()
+        .to_owned();
+    (cookie, token, version, html)
+}
+
+async fn post_citizen(
+    app: &TestApp,
+    link: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client.post(app.url(link)).form(form);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.expect("the server answers")
+}
+
+/// Reopens through the citizen page: 303 to the page saying so.
+async fn reopen_as_citizen(app: &TestApp, code: &TrackingCode, token: &str) {
+    let link = format!("/tra-cuu/{code}/y-kien?ma={token}");
+    let (cookie, csrf, version, html) = open_citizen_page(app, &link).await;
+    assert!(html.contains("id=\"form-reopen\""), "a reopen form: {html}");
+    let response = post_citizen(
+        app,
+        &link,
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("action", "reopen"),
+            ("version", &version),
+            ("reason", "Đèn vẫn chưa sáng."),
+        ],
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        format!("{link}&da-gui=reopen").as_str()
+    );
+}
+
+fn events_of(app: &TestApp, code: &TrackingCode, kind: tongdai_domain::EventKind) -> usize {
+    let mut conn = app.db.db.conn().unwrap();
+    let ticket = tickets::find_by_code(&mut conn, code).unwrap().unwrap();
+    tickets::events(&mut conn, ticket.id, false)
+        .unwrap()
+        .iter()
+        .filter(|e| e.event.kind == kind)
+        .count()
+}
+
+#[tokio::test]
+async fn the_citizen_link_replies_rates_once_and_reopens_within_the_window() {
+    use tongdai_domain::EventKind;
+    use tongdai_domain::workflow::Action;
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (code, receipt) = file_with_photos(&app, 0).await;
+        let link = citizen_link_in(&receipt);
+        let token = token_of(&link).to_owned();
+        assert_eq!(token, app.intake.citizen_token(stored_id(&app, &code)));
+        assert_eq!(link, format!("/tra-cuu/{code}/y-kien?ma={token}"));
+        assert!(receipt.contains("không chia sẻ liên kết này"));
+        assert!(receipt.contains("id=\"citizen-url\">http"));
+        let public = app
+            .get(&format!("/tra-cuu/{code}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!public.contains(&token), "the public page has no token");
+
+        // Wrong, missing or foreign tokens: the tracking page's 404.
+        let (other, _) = file_with_photos(&app, 0).await;
+        let other_token = app.intake.citizen_token(stored_id(&app, &other));
+        let upload = private_link_in(&receipt);
+        for wrong in [
+            format!("/tra-cuu/{code}/y-kien?ma={}", "0".repeat(32)),
+            format!("/tra-cuu/{code}/y-kien"),
+            format!("/tra-cuu/{code}/y-kien?ma="),
+            format!("/tra-cuu/{code}/y-kien?ma={other_token}"),
+            format!("/tra-cuu/{code}/y-kien?ma={}", token_of(&upload)),
+            format!("/tra-cuu/1022-AAAA-AAAA/y-kien?ma={token}"),
+            format!("/tra-cuu/khong-phai-ma/y-kien?ma={token}"),
+        ] {
+            let response = app.get(&wrong).await;
+            assert_eq!(response.status().as_u16(), 404, "{backend} {wrong}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains("Không tìm thấy phản ánh"), "{wrong}");
+            assert!(html.contains("name=\"ma\""), "{wrong}: the lookup form");
+            let response = post_citizen(&app, &wrong, None, &[("action", "rate")]).await;
+            assert_eq!(response.status().as_u16(), 404, "POST {wrong}");
+        }
+
+        // Nothing to do yet.
+        let (_, _, _, html) = open_citizen_page(&app, &link).await;
+        assert!(html.contains("id=\"no-action\""), "{backend}");
+        assert!(!html.contains("<form method=\"post\""));
+
+        // The agency asks; the citizen replies.
+        staff_act(&app, &code, Action::Accept, Default::default());
+        staff_act(&app, &code, Action::RequestInfo, text_input(QUESTION));
+        let (cookie, csrf, version, html) = open_citizen_page(&app, &link).await;
+        assert!(html.contains(QUESTION), "{backend}: the question");
+        assert!(html.contains("id=\"form-reply\""));
+        assert!(!html.contains("id=\"form-rate\"") && !html.contains("id=\"form-reopen\""));
+        let reply = "Ổ gà ở làn xe máy, trước nhà số 14.";
+        // Without the CSRF pair, blank, or at an old version: refused, nothing stored.
+        let response = post_citizen(
+            &app,
+            &link,
+            None,
+            &[
+                ("csrf", &csrf),
+                ("action", "citizen-reply"),
+                ("version", &version),
+                ("text", reply),
+            ],
+        )
+        .await;
+        assert_private_page(&response, 403);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("biểu mẫu đã hết hạn"), "{backend}");
+        assert!(html.contains(reply), "what was typed is kept");
+        let response = post_citizen(
+            &app,
+            &link,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("action", "citizen-reply"),
+                ("version", &version),
+                ("text", "  "),
+            ],
+        )
+        .await;
+        assert_private_page(&response, 422);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Vui lòng nhập thông tin bổ sung")
+        );
+        let response = post_citizen(
+            &app,
+            &link,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("action", "citizen-reply"),
+                ("version", "1"),
+                ("text", reply),
+            ],
+        )
+        .await;
+        assert_private_page(&response, 409);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("vừa được người khác cập nhật")
+        );
+        let response = post_citizen(
+            &app,
+            &link,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("action", "publish"),
+                ("version", &version),
+            ],
+        )
+        .await;
+        assert_eq!(
+            response.status().as_u16(),
+            400,
+            "{backend}: not a citizen action"
+        );
+        assert_eq!(events_of(&app, &code, EventKind::CitizenReplied), 0);
+
+        let response = post_citizen(
+            &app,
+            &link,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("action", "citizen-reply"),
+                ("version", &version),
+                ("text", reply),
+            ],
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 303, "{backend}");
+        let done = response.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(done, format!("{link}&da-gui=citizen-reply"));
+        let (_, _, _, html) = open_citizen_page(&app, &done).await;
+        assert!(html.contains("Đã gửi thông tin bổ sung"), "{backend}");
+        assert!(
+            html.contains("Đang xử lý"),
+            "{backend}: back to in progress"
+        );
+        assert_eq!(events_of(&app, &code, EventKind::CitizenReplied), 1);
+        let api: Value = app
+            .get(&format!("/api/v1/tickets/{code}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(api["status"], "in_progress");
+        let public = app
+            .get(&format!("/tra-cuu/{code}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !public.contains(reply),
+            "{backend}: the citizen's text is not public"
+        );
+
+        // Answered and published: rate (once) and reopen.
+        answer_and_publish(&app, &code, ANSWER);
+        let (cookie, csrf, version, html) = open_citizen_page(&app, &link).await;
+        assert!(html.contains(ANSWER), "{backend}: the answer");
+        assert!(html.contains("id=\"form-rate\"") && html.contains("id=\"form-reopen\""));
+        for star in 1..=5 {
+            assert!(html.contains(&format!(
+                "type=\"radio\" id=\"f-rating-{star}\" name=\"rating\" value=\"{star}\""
+            )));
+        }
+        assert!(html.contains("Có thể mở lại đến"), "the reopening window");
+        let response = post_citizen(
+            &app,
+            &link,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("action", "rate"),
+                ("version", &version),
+                ("text", ""),
+            ],
+        )
+        .await;
+        assert_private_page(&response, 422);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Vui lòng chọn mức độ hài lòng")
+        );
+        let rate = [
+            ("csrf", csrf.as_str()),
+            ("action", "rate"),
+            ("version", version.as_str()),
+            ("rating", "5"),
+            ("text", "Xử lý nhanh, cảm ơn."),
+        ];
+        let response = post_citizen(&app, &link, Some(&cookie), &rate).await;
+        assert_eq!(response.status().as_u16(), 303, "{backend}");
+        let (cookie, csrf, version, html) =
+            open_citizen_page(&app, &format!("{link}&da-gui=rate")).await;
+        assert!(html.contains("Cảm ơn bạn đã đánh giá"));
+        assert!(html.contains("id=\"rated\"") && !html.contains("id=\"form-rate\""));
+        // Rated again (another tab, a replayed form): refused.
+        let again = [
+            ("csrf", csrf.as_str()),
+            ("action", "rate"),
+            ("version", version.as_str()),
+            ("rating", "1"),
+        ];
+        let response = post_citizen(&app, &link, Some(&cookie), &again).await;
+        assert_private_page(&response, 409);
+        assert!(
+            response.text().await.unwrap().contains("đã được đánh giá"),
+            "{backend}"
+        );
+        assert_eq!(events_of(&app, &code, EventKind::Rated), 1);
+
+        // Reopened within the window: the answer is hidden until published again.
+        reopen_as_citizen(&app, &code, &token).await;
+        let public = app
+            .get(&format!("/tra-cuu/{code}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !public.contains("id=\"answer\""),
+            "{backend}: answer hidden"
+        );
+        assert!(public.contains("Mở lại") && public.contains("Đang xử lý"));
+        let api: Value = app
+            .get(&format!("/api/v1/tickets/{code}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(api["answer"].is_null(), "{backend}: {api}");
+        assert!(
+            !public.contains("Đèn vẫn chưa sáng"),
+            "the reason is not public"
+        );
+
+        // Published again; a form opened just before the window ends and sent after it:
+        // refused, and the page no longer offers it.
+        answer_and_publish(&app, &code, "Đã vá lại ổ gà lần hai.");
+        app.clock
+            .advance(chrono::Duration::days(7) - chrono::Duration::minutes(1));
+        let (cookie, csrf, version, html) = open_citizen_page(&app, &link).await;
+        assert!(html.contains("id=\"form-reopen\""), "{backend}: still open");
+        app.clock.advance(chrono::Duration::minutes(2));
+        let (_, _, _, html) = open_citizen_page(&app, &link).await;
+        assert!(!html.contains("id=\"form-reopen\""), "{backend}");
+        assert!(html.contains("id=\"no-action\"") && html.contains("quá thời hạn mở lại"));
+        let response = post_citizen(
+            &app,
+            &link,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("action", "reopen"),
+                ("version", &version),
+                ("reason", "Vẫn chưa"),
+            ],
+        )
+        .await;
+        assert_private_page(&response, 409);
+        assert!(
+            response.text().await.unwrap().contains("không thể mở lại"),
+            "{backend}"
+        );
+        assert_eq!(events_of(&app, &code, EventKind::Reopened), 1);
+
+        // The app's receipt carries the same capability.
+        let created: Value = crate::api::post_ticket(&app, &crate::api::lamp(), None, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let citizen_token = created["citizen_token"].as_str().unwrap();
+        assert_eq!(citizen_token.len(), 32);
+        let url = created["citizen_url"].as_str().unwrap();
+        let path = format!(
+            "/tra-cuu/{}/y-kien?ma={citizen_token}",
+            created["code"].as_str().unwrap()
+        );
+        assert!(url.ends_with(&path), "{url}");
+        let response = app.get(&path).await;
+        assert_private_page(&response, 200);
     }
 }

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use tongdai_domain::{Channel, Priority, Reporter, to_local};
-use tongdai_intake::{PublicTicket, TicketDraft, Upload};
+use tongdai_intake::{PublicTicket, Receipt, TicketDraft, Upload};
 use tongdai_routing::Place;
-use tongdai_storage::tickets::{AttachmentRow, Ticket};
+use tongdai_storage::tickets::AttachmentRow;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -265,20 +265,34 @@ pub struct TicketCreated {
     /// device; it is never shown on public views.
     #[schema(example = "3f2a9c0d51e84b7a9d6c2e1f0a4b8c7d")]
     pub upload_token: String,
+    /// The filer's private capability to reply when the agency asks for information, to
+    /// reopen within `workflow.reopen_days` of the published answer and to rate it (once),
+    /// on the portal page `citizen_url`. Keep it on the device; it is never shown on public
+    /// views.
+    #[schema(example = "9b1e4c7a2d5f8e0b3a6c9d2f5e8b1a4c")]
+    pub citizen_token: String,
+    /// The citizen's private portal page for the ticket:
+    /// `{tracking_url}/y-kien?ma={citizen_token}`.
+    #[schema(
+        example = "https://1022.tayninh.gov.vn/tra-cuu/1022-K7Q9-3MPX/y-kien?ma=9b1e4c7a2d5f8e0b3a6c9d2f5e8b1a4c"
+    )]
+    pub citizen_url: String,
     /// Photos stored with the ticket (multipart requests).
     pub attachments: Vec<Attachment>,
 }
 
+/// The path segment of the citizen's private portal page under the tracking page.
+pub const CITIZEN_SEGMENT: &str = "y-kien";
+
 impl TicketCreated {
-    pub fn new(
-        ticket: &Ticket,
-        agency_name: Option<String>,
-        category_name: String,
-        area_name: Option<String>,
-        tracking_url: String,
-        upload_token: String,
-        attachments: &[AttachmentRow],
-    ) -> Self {
+    pub fn new(receipt: &Receipt, attachments: &[AttachmentRow]) -> Self {
+        let ticket = &receipt.ticket;
+        let decision = &receipt.decision;
+        let agency_name = (ticket.agency_code.as_deref() == Some(decision.agency_code.as_str()))
+            .then(|| decision.agency_name.clone());
+        let category_name = decision.category_name.clone();
+        let area_name = decision.area_name.clone();
+        let tracking_url = receipt.tracking_url.clone();
         Self {
             id: ticket.id.to_string(),
             code: ticket.code.to_string(),
@@ -304,8 +318,13 @@ impl TicketCreated {
                 accept_due: ticket.accept_due_at.map(local),
                 answer_due: ticket.answer_due_at.map(local),
             },
+            citizen_url: format!(
+                "{tracking_url}/{CITIZEN_SEGMENT}?ma={}",
+                receipt.citizen_token
+            ),
             tracking_url,
-            upload_token,
+            upload_token: receipt.upload_token.clone(),
+            citizen_token: receipt.citizen_token.clone(),
             attachments: attachments.iter().map(Attachment::from).collect(),
         }
     }

@@ -80,18 +80,7 @@ async fn file(
     })
     .await?;
     let ticket = &receipt.ticket;
-    let decision = &receipt.decision;
-    let agency_name = (ticket.agency_code.as_deref() == Some(decision.agency_code.as_str()))
-        .then(|| decision.agency_name.clone());
-    let body = TicketCreated::new(
-        ticket,
-        agency_name,
-        decision.category_name.clone(),
-        decision.area_name.clone(),
-        receipt.tracking_url.clone(),
-        receipt.upload_token.clone(),
-        &attachments,
-    );
+    let body = TicketCreated::new(&receipt, &attachments);
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.code)));
     // The receipt carries the upload token: no cache may keep it.

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use tongdai_domain::jurisdiction::Dated;
-use tongdai_domain::{Category, CategoryAttribute, Jurisdiction, vn_offset};
+use tongdai_domain::{
+    Category, CategoryAttribute, EventKind, Jurisdiction, TicketStatus, vn_offset,
+};
 use tongdai_intake::PublicTicket;
 use tongdai_storage::tickets::Ticket;
 
@@ -141,13 +143,15 @@ pub fn service_definition(category: &Category) -> Node {
     ])
 }
 
-/// `closed` once an agency answered, the ticket was rejected or closed; `open` before.
+/// GeoReport's two statuses for ours: `closed` once the answer is public, the ticket was
+/// rejected or closed; `open` before, including while an answer waits for approval or
+/// publication (the citizen has no answer yet) and after a reopening.
+pub fn georeport_status(status: TicketStatus) -> &'static str {
+    if status.is_open() { "open" } else { "closed" }
+}
+
 pub fn open_or_closed(ticket: &Ticket) -> &'static str {
-    if ticket.status.is_open() {
-        "open"
-    } else {
-        "closed"
-    }
+    georeport_status(ticket.status)
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -178,10 +182,27 @@ pub fn service_notice(view: &PublicTicket, tracking_url: &str) -> String {
     notice
 }
 
-/// `status_notes`: the published answer if there is one, else the latest public event.
+/// `status_notes`: the published answer if there is one (hidden again by a reopening until
+/// the next publication); for a rejected report the reason given; else the latest public
+/// event. Built from the public view only, so an internal note (staff notes, the agency's
+/// unpublished answer, the citizen's own texts) cannot reach it.
 pub fn status_notes(view: &PublicTicket) -> Option<String> {
     if let Some(answer) = &view.answer {
         return Some(answer.text.clone());
+    }
+    let rejected = [TicketStatus::Rejected, TicketStatus::Closed]
+        .iter()
+        .any(|s| s.code() == view.status);
+    if rejected
+        && let Some(reason) = view
+            .timeline
+            .iter()
+            .rev()
+            .take_while(|e| e.kind != EventKind::Reopened.code())
+            .find(|e| e.kind == EventKind::Rejected.code())
+            .and_then(|e| e.detail.clone())
+    {
+        return Some(reason);
     }
     view.timeline
         .iter()
@@ -248,6 +269,17 @@ mod tests {
     fn datetimes_are_w3c_in_vietnamese_time() {
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap();
         assert_eq!(w3c_utc(t), "2026-11-23T09:00:00+07:00");
+    }
+
+    #[test]
+    fn every_status_is_open_or_closed() {
+        for status in TicketStatus::ALL {
+            let expected = match status {
+                TicketStatus::Answered | TicketStatus::Rejected | TicketStatus::Closed => "closed",
+                _ => "open",
+            };
+            assert_eq!(georeport_status(*status), expected, "{status}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::pages::{
     ErrorPage, FormContext, FormPage, LookupPage, ReceiptPage, TRIAGE, TicketPage, photos_received,
 };
 use crate::response::html;
-use crate::upload;
+use crate::{citizen, upload};
 
 const IDEMPOTENCY_SCOPE: &str = "web-form";
 /// The error summary's heading when the citizen has inputs to correct.
@@ -35,14 +35,42 @@ const NOT_SENT: &str = "Phản ánh chưa được gửi";
 pub(crate) use tongdai_http::cookie;
 
 /// The nonce of this browser, and whether it must be (re)set.
-pub(crate) fn csrf_nonce(req: &HttpRequest) -> (String, bool) {
+fn csrf_nonce(req: &HttpRequest) -> (String, bool) {
     match cookie(req, COOKIE).filter(|n| csrf::valid_nonce(n)) {
         Some(nonce) => (nonce.to_owned(), false),
         None => (csrf::new_nonce(&mut rand::rng()), true),
     }
 }
 
-pub(crate) fn set_csrf_cookie(response: &mut HttpResponse, req: &HttpRequest, nonce: &str) {
+/// A page holding a form: `render` gets a fresh CSRF token for this browser's nonce, and
+/// the response sets the nonce cookie when the browser had none (or a malformed one).
+pub(crate) fn with_csrf(
+    req: &HttpRequest,
+    intake: &IntakeService,
+    state: &WebState,
+    render: impl FnOnce(String) -> HttpResponse,
+) -> HttpResponse {
+    let (nonce, fresh) = csrf_nonce(req);
+    let mut response = render(state.csrf.token(&nonce, intake.clock().now().timestamp()));
+    if fresh {
+        set_csrf_cookie(&mut response, req, &nonce);
+    }
+    response
+}
+
+/// Checks the CSRF pair of a POST: the cookie's nonce and the form's `token`.
+pub(crate) fn check_csrf(
+    req: &HttpRequest,
+    intake: &IntakeService,
+    state: &WebState,
+    token: Option<&str>,
+) -> Result<(), CsrfError> {
+    state
+        .csrf
+        .verify(cookie(req, COOKIE), token, intake.clock().now().timestamp())
+}
+
+fn set_csrf_cookie(response: &mut HttpResponse, req: &HttpRequest, nonce: &str) {
     let https = req
         .app_data::<web::Data<tongdai_http::PublicBase>>()
         .is_some_and(|base| base.is_https());
@@ -81,27 +109,23 @@ impl FormReply<'_> {
         photos_dropped: bool,
         status: StatusCode,
     ) -> HttpResponse {
-        let (nonce, fresh) = csrf_nonce(self.req);
-        let now = self.intake.clock().now();
-        let page = FormPage::new(
-            FormContext {
-                layout: self.state.layout(status),
-                jurisdiction: self.intake.router().jurisdiction(),
-                today: local_date(now),
-                limits: self.intake.limits(),
-                csrf_token: self.state.csrf.token(&nonce, now.timestamp()),
-                form_id: new_form_id(),
-                summary_title,
-            },
-            input,
-            errors,
-            photos_dropped,
-        );
-        let mut response = html(status, &page);
-        if fresh {
-            set_csrf_cookie(&mut response, self.req, &nonce);
-        }
-        response
+        with_csrf(self.req, self.intake, self.state, |csrf_token| {
+            let page = FormPage::new(
+                FormContext {
+                    layout: self.state.layout(status),
+                    jurisdiction: self.intake.router().jurisdiction(),
+                    today: local_date(self.intake.clock().now()),
+                    limits: self.intake.limits(),
+                    csrf_token,
+                    form_id: new_form_id(),
+                    summary_title,
+                },
+                input,
+                errors,
+                photos_dropped,
+            );
+            html(status, &page)
+        })
     }
 
     /// The form again after a check of the intake service failed (422).
@@ -301,6 +325,7 @@ fn receipt_page(
         receipt.tracking_url.clone(),
         photo_count,
         upload::PrivateLink::new(intake, code, &receipt.upload_token, photo_count),
+        citizen::CitizenLink::new(intake, code, &receipt.citizen_token),
     );
     html(StatusCode::OK, &page)
 }
@@ -333,10 +358,17 @@ fn decoy_receipt(
     let layout = state.layout(StatusCode::OK);
     let tracking_url = intake.tracking_url(&code);
     let upload = upload::PrivateLink::new(intake, &code, &token, photo_count);
+    let citizen = citizen::CitizenLink::new(intake, &code, &upload::decoy_token());
     let page = match decision {
-        Some(decision) => {
-            ReceiptPage::new(layout, &decision, &code, tracking_url, photo_count, upload)
-        }
+        Some(decision) => ReceiptPage::new(
+            layout,
+            &decision,
+            &code,
+            tracking_url,
+            photo_count,
+            upload,
+            citizen,
+        ),
         None => ReceiptPage {
             layout,
             photos: photos_received(photo_count),
@@ -347,6 +379,7 @@ fn decoy_receipt(
             tracking_path: format!("/tra-cuu/{code}"),
             tracking_url,
             upload,
+            citizen,
         },
     };
     html(StatusCode::OK, &page)
@@ -379,7 +412,9 @@ fn lookup_page(
     )
 }
 
-fn not_found(state: &WebState, value: &str) -> HttpResponse {
+/// The lookup page saying no report has that code (404). Also the answer to a private link
+/// with a wrong token, so the link says nothing the public page does not.
+pub(crate) fn not_found(state: &WebState, value: &str) -> HttpResponse {
     let shown: String = value.chars().take(40).collect();
     lookup_page(
         state,

@@ -1,7 +1,10 @@
 //! The citizen web portal of Tổng đài 1022: the report form (`GET /`, `POST /`), the
-//! public tracking page (`GET /tra-cuu`, `GET /tra-cuu/{code}`) and the private page for
-//! adding photos later (`/tra-cuu/{code}/bo-sung-anh?ma=<upload token>`, linked from the
-//! receipt only; see [`upload`]). Server-rendered
+//! public tracking page (`GET /tra-cuu`, `GET /tra-cuu/{code}`: status, published answer,
+//! public timeline), the published reports (`GET /phan-anh`, see [`reports`]) and two
+//! private pages linked from the receipt only ([`link`]): adding photos later
+//! (`/tra-cuu/{code}/bo-sung-anh?ma=<upload token>`, see [`upload`]) and the citizen's
+//! reply, reopening and rating (`/tra-cuu/{code}/y-kien?ma=<citizen token>`, see
+//! [`citizen`]). Server-rendered
 //! Vietnamese HTML that works without JavaScript (a small script only adds "use my
 //! location" and shows the chosen category's questions). Every report goes through
 //! [`tongdai_intake::IntakeService`]; this crate only speaks HTML and multipart.
@@ -16,13 +19,16 @@
 //! server's default service) and serves its own files with content-hash ETags ([`assets`]).
 
 pub mod assets;
+pub mod citizen;
 pub mod csrf;
 mod error;
 pub mod form;
 pub mod format;
 mod handlers;
+pub mod link;
 pub mod multipart;
 mod pages;
+pub mod reports;
 mod response;
 pub mod upload;
 
@@ -139,6 +145,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .get(upload::page)
                 .post(upload::submit),
         )
+        .service(
+            resource("/tra-cuu/{code}/y-kien")
+                .get(citizen::page)
+                .post(citizen::submit),
+        )
+        .service(resource("/phan-anh").get(reports::list))
         .service(resource("/static/{file}").get(handlers::asset))
         .service(resource("/favicon.ico").get(handlers::favicon))
         .service(resource("/robots.txt").get(handlers::robots));

@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use tongdai_domain::jurisdiction::Dated;
 use tongdai_domain::text::fold;
-use tongdai_domain::{AreaLevel, Jurisdiction, TrackingCode};
+use tongdai_domain::{AreaLevel, Jurisdiction, TicketStatus, TrackingCode};
 use tongdai_http::request_id;
 use tongdai_intake::validate::{DESCRIPTION_MIN_CHARS, TITLE_MIN_CHARS};
 use tongdai_intake::{IntakeLimits, PublicTicket};
@@ -471,6 +471,8 @@ pub struct ReceiptPage {
     pub tracking_url: String,
     /// The private link for adding photos later (none when the report has all it may).
     pub upload: Option<crate::upload::PrivateLink>,
+    /// The private link for replying, reopening and rating.
+    pub citizen: crate::citizen::CitizenLink,
 }
 
 /// What a receipt says while the IOC triage team decides who handles the report.
@@ -484,6 +486,7 @@ impl ReceiptPage {
         tracking_url: String,
         photo_count: usize,
         upload: Option<crate::upload::PrivateLink>,
+        citizen: crate::citizen::CitizenLink,
     ) -> Self {
         let agency = if decision.is_triage() {
             TRIAGE.to_owned()
@@ -500,12 +503,15 @@ impl ReceiptPage {
             tracking_path: format!("/tra-cuu/{code}"),
             tracking_url,
             upload,
+            citizen,
         }
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct TimelineEntry {
+    /// The event's code (`progress`, `published`, …), for styling.
+    pub kind: String,
     pub at: When,
     pub label: String,
     pub detail: Option<String>,
@@ -517,10 +523,53 @@ pub struct Answer {
     pub at: When,
 }
 
+impl Answer {
+    /// The published answer of a ticket (none before publication, or after a reopening
+    /// until the next one).
+    pub fn of(t: &PublicTicket) -> Option<Self> {
+        t.answer.as_ref().map(|a| Self {
+            text: a.text.clone(),
+            at: When::instant(&a.at),
+        })
+    }
+}
+
+/// What a status means for the citizen, in one sentence under the status on the public
+/// pages (the label alone is the staff's word for it).
+pub fn status_note(status: &str) -> &'static str {
+    match status.parse::<TicketStatus>() {
+        Ok(TicketStatus::Triage) => {
+            "Tổng đài 1022 đang xác định cơ quan có thẩm quyền để chuyển phản ánh đến."
+        }
+        Ok(TicketStatus::Forwarded) => {
+            "Phản ánh đã được chuyển đến cơ quan xử lý và đang chờ cơ quan tiếp nhận."
+        }
+        Ok(TicketStatus::InProgress) => "Cơ quan xử lý đã tiếp nhận và đang giải quyết phản ánh.",
+        Ok(TicketStatus::WaitingCitizen) => {
+            "Cơ quan xử lý đề nghị người gửi bổ sung thông tin; thời hạn xử lý tạm dừng cho đến \
+             khi nhận được thông tin bổ sung."
+        }
+        Ok(TicketStatus::AwaitingApproval) => {
+            "Cơ quan xử lý đã có kết quả; kết quả đang chờ lãnh đạo đơn vị duyệt trước khi công \
+             khai."
+        }
+        Ok(TicketStatus::AwaitingPublication) => {
+            "Kết quả xử lý đã được duyệt và sẽ sớm được công khai trên trang này."
+        }
+        Ok(TicketStatus::Answered) => "Kết quả xử lý đã được công khai.",
+        Ok(TicketStatus::Rejected) => {
+            "Phản ánh không thuộc diện xử lý; lý do được ghi trong quá trình xử lý."
+        }
+        Ok(TicketStatus::Closed) => "Phản ánh đã kết thúc.",
+        Err(_) => "",
+    }
+}
+
 #[derive(Template)]
 #[template(path = "ticket.html")]
 pub struct TicketPage {
     pub layout: Layout,
+    pub status_note: &'static str,
     pub t: PublicTicket,
     pub photos: String,
     pub created: When,
@@ -534,6 +583,7 @@ impl TicketPage {
     pub fn new(t: PublicTicket, layout: Layout) -> Self {
         Self {
             layout,
+            status_note: status_note(&t.status),
             photos: photos_received(t.photo_count),
             created: When::instant(&t.created_at),
             accept_due: t.deadlines.accept_due.as_ref().map(When::deadline),
@@ -542,15 +592,13 @@ impl TicketPage {
                 .timeline
                 .iter()
                 .map(|e| TimelineEntry {
+                    kind: e.kind.clone(),
                     at: When::instant(&e.at),
                     label: e.label.clone(),
                     detail: e.detail.clone(),
                 })
                 .collect(),
-            answer: t.answer.as_ref().map(|a| Answer {
-                text: a.text.clone(),
-                at: When::instant(&a.at),
-            }),
+            answer: Answer::of(&t),
             t,
         }
     }
@@ -686,6 +734,96 @@ pub struct PhotosAddedPage {
     /// The private link without the confirmation, to send more.
     pub more_path: String,
     pub tracking_path: String,
+}
+
+/// One choice of the rating.
+#[derive(Debug, Clone)]
+pub struct Star {
+    pub value: u8,
+    /// `★★★`, hidden from screen readers (the label says it).
+    pub glyphs: String,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+/// The rating form: 1 to 5 stars and an optional comment.
+#[derive(Debug, Clone)]
+pub struct RateForm {
+    pub stars: Vec<Star>,
+    pub error: Option<String>,
+    pub comment: Field,
+}
+
+/// `GET /tra-cuu/{code}/y-kien?ma=…`: the citizen's own page for a ticket, reached by the
+/// private link of the receipt: the state, and a form for each action the citizen may take.
+#[derive(Template)]
+#[template(path = "citizen.html")]
+pub struct CitizenPage {
+    pub layout: Layout,
+    pub code: String,
+    pub title: String,
+    pub status: String,
+    pub status_label: String,
+    pub status_note: &'static str,
+    pub agency: Option<String>,
+    pub answer: Option<Answer>,
+    /// The agency's last request for information, while it waits for the citizen.
+    pub question: Option<String>,
+    /// What was just done (after the POST's redirect).
+    pub done: Option<&'static str>,
+    pub summary_title: String,
+    pub summary: Vec<SummaryItem>,
+    pub csrf_token: String,
+    /// The private link itself: the forms post back to it.
+    pub action: String,
+    pub version: i64,
+    pub reply: Option<Field>,
+    pub reopen: Option<Field>,
+    pub reopen_until: Option<When>,
+    pub rate: Option<RateForm>,
+    /// Shown when the ticket was rated already.
+    pub rated: bool,
+    /// Shown when there is nothing to do now.
+    pub idle: Option<String>,
+    pub text_max: usize,
+    pub tracking_path: String,
+}
+
+/// One published report of `/phan-anh`.
+#[derive(Debug, Clone)]
+pub struct ReportItem {
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    pub area: Option<String>,
+    pub agency: Option<String>,
+    pub created: When,
+    pub answer: Option<Answer>,
+    /// The answer cut to a few lines (the whole one is on the tracking page).
+    pub excerpt: String,
+}
+
+/// `GET /phan-anh`: published reports with their answers, newest publication first.
+#[derive(Template)]
+#[template(path = "reports.html")]
+pub struct ReportsPage {
+    pub layout: Layout,
+    pub q: Field,
+    pub categories: Vec<OptionGroup>,
+    pub areas: Vec<OptionGroup>,
+    pub category_all: bool,
+    pub area_all: bool,
+    pub category_error: Option<String>,
+    pub area_error: Option<String>,
+    pub summary: Vec<SummaryItem>,
+    pub items: Vec<ReportItem>,
+    /// Whether a search or a filter is in force (the "no result" text differs).
+    pub filtered: bool,
+    /// This is not the first page.
+    pub paged: bool,
+    pub first_href: String,
+    pub next_href: Option<String>,
+    pub q_max: usize,
 }
 
 #[cfg(test)]

@@ -20,18 +20,18 @@ use serde::Deserialize;
 use tongdai_domain::TrackingCode;
 use tongdai_intake::{FieldError, IntakeError, IntakeService, UploadCredential};
 
-use crate::WebState;
 use crate::error::WebError;
 use crate::form::FormErrors;
-use crate::handlers::{csrf_nonce, log_csrf_refusal, read_portal_form, see_other, set_csrf_cookie};
+use crate::handlers::{log_csrf_refusal, read_portal_form, see_other, with_csrf};
 use crate::multipart::Received;
 use crate::pages::{ErrorPage, Link, PhotosAddedPage, PhotosContext, PhotosPage, photo_room};
 use crate::response::{html, private};
+use crate::{WebState, link};
 
 /// The last segment of the private link: `/tra-cuu/{code}/bo-sung-anh`.
 pub const SEGMENT: &str = "bo-sung-anh";
 /// The query parameter holding the upload token.
-pub const TOKEN_PARAM: &str = "ma";
+pub use crate::link::TOKEN_PARAM;
 /// The query parameter of the confirmation after a POST: how many photos were added.
 pub const ADDED_PARAM: &str = "da-nhan";
 
@@ -41,7 +41,7 @@ const NOT_SENT: &str = "Ảnh chưa được gửi";
 
 /// The private link of a ticket, as a path: `/tra-cuu/{code}/bo-sung-anh?ma={token}`.
 pub fn path(code: &TrackingCode, token: &str) -> String {
-    format!("/tra-cuu/{code}/{SEGMENT}?{TOKEN_PARAM}={token}")
+    link::path(code, SEGMENT, token)
 }
 
 /// The private link on a receipt.
@@ -65,10 +65,7 @@ impl PrivateLink {
         let remaining = intake.limits().max_photos.saturating_sub(photo_count);
         (remaining > 0).then(|| Self {
             path: path(code, token),
-            url: format!(
-                "{}/{SEGMENT}?{TOKEN_PARAM}={token}",
-                intake.tracking_url(code)
-            ),
+            url: link::url(intake, code, SEGMENT, token),
             remaining,
         })
     }
@@ -153,9 +150,9 @@ async fn authorize(
         tracing::info!("private photo link refused: malformed tracking code");
         return Err(Refusal::Forbidden);
     };
-    let credential = match token {
-        Some(t) if !t.trim().is_empty() => UploadCredential::Token(t),
-        _ => UploadCredential::Nobody,
+    let credential = match link::token(token) {
+        Some(t) => UploadCredential::Token(t),
+        None => UploadCredential::Nobody,
     };
     let service = intake.clone();
     let lookup = code.clone();
@@ -201,27 +198,23 @@ impl PhotosReply<'_> {
         photos_dropped: bool,
         status: StatusCode,
     ) -> HttpResponse {
-        let (nonce, fresh) = csrf_nonce(self.req);
-        let now = self.intake.clock().now();
-        let page = PhotosPage::new(
-            PhotosContext {
-                layout: self.state.layout(status),
-                code: self.access.code.as_str(),
-                title: &self.access.title,
-                existing: self.access.existing,
-                limits: self.intake.limits(),
-                action: self.link(),
-            },
-            self.state.csrf.token(&nonce, now.timestamp()),
-            summary_title,
-            errors,
-            photos_dropped,
-        );
-        let mut response = html(status, &page);
-        if fresh {
-            set_csrf_cookie(&mut response, self.req, &nonce);
-        }
-        response
+        with_csrf(self.req, self.intake, self.state, |csrf_token| {
+            let page = PhotosPage::new(
+                PhotosContext {
+                    layout: self.state.layout(status),
+                    code: self.access.code.as_str(),
+                    title: &self.access.title,
+                    existing: self.access.existing,
+                    limits: self.intake.limits(),
+                    action: self.link(),
+                },
+                csrf_token,
+                summary_title,
+                errors,
+                photos_dropped,
+            );
+            html(status, &page)
+        })
     }
 
     fn added(&self, added: usize) -> HttpResponse {
