@@ -173,7 +173,7 @@ pub struct TicketMultipart {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PhotosMultipart {
-    #[schema(value_type = Vec<String>, format = Binary)]
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 5)]
     pub photos: Vec<Vec<u8>>,
 }
 

@@ -138,19 +138,19 @@ pub struct ListParams {
     pub view: Option<ViewParam>,
     pub status: Option<StatusParam>,
     /// Category code.
-    #[param(max_length = 64)]
+    #[param(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub category: Option<String>,
     /// Area code.
-    #[param(max_length = 64)]
+    #[param(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub area: Option<String>,
     /// Agency code (useful to the IOC; a clerk sees only their agency's anyway).
-    #[param(max_length = 64)]
+    #[param(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub agency: Option<String>,
     /// Channel code (`web`, `app`, `phone`, `email`, `open311`).
-    #[param(max_length = 32)]
+    #[param(max_length = 32, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub channel: Option<String>,
     /// Priority code.
-    #[param(max_length = 32)]
+    #[param(max_length = 32, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub priority: Option<String>,
     /// Filed on or after this day (Vietnam time).
     pub from: Option<NaiveDate>,
@@ -158,11 +158,14 @@ pub struct ListParams {
     pub to: Option<NaiveDate>,
     /// Words that must all appear in the code, title, description or address; case and
     /// Vietnamese diacritics are ignored ("den duong" finds "Đèn đường").
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub q: Option<String>,
     pub order: Option<OrderParam>,
     /// `next_cursor` of the previous page.
-    #[param(max_length = 100)]
+    #[param(
+        max_length = 100,
+        pattern = "^[0-9]{1,16}\\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -202,11 +205,6 @@ impl ListParams {
             .to
             .and_then(|d| d.succ_opt())
             .map(|d| day_start(d) - chrono::Duration::microseconds(1));
-        if let (Some(f), Some(t)) = (from, to)
-            && f > t
-        {
-            return Err(ApiError::invalid("to", "Ngày kết thúc trước ngày bắt đầu."));
-        }
         let query = StaffQuery {
             view: self.view.unwrap_or_default().into(),
             status: self.status.map(Into::into),
@@ -222,7 +220,13 @@ impl ListParams {
                 OrderParam::Newest => ListOrder::Newest,
                 OrderParam::Due => ListOrder::Due,
             },
-            cursor: bounded("cursor", self.cursor, 100)?,
+            // An empty cursor is a wrong cursor, not "the first page".
+            cursor: match self.cursor {
+                Some(c) if c.chars().count() > 100 => {
+                    return Err(ApiError::invalid("cursor", "Con trỏ trang không hợp lệ."));
+                }
+                other => other,
+            },
             limit: self.limit,
         };
         Ok((query, self.format.unwrap_or_default()))
@@ -612,12 +616,42 @@ fn detail_response(intake: &IntakeService, view: StaffTicket) -> HttpResponse {
         .json(detail)
 }
 
+/// A JSON integer, also written as a float with no fraction (`3.0`), as JSON Schema's
+/// `integer` allows.
+fn integral<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::de::Error;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let value = match (number.as_u64(), number.as_f64()) {
+        (Some(n), _) => Some(n),
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=9.0e15).contains(&f) => Some(f as u64),
+        _ => None,
+    };
+    value
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| D::Error::custom(format!("expected a whole number in range, got {number}")))
+}
+
+fn integral_opt<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    #[derive(Deserialize)]
+    struct Whole<T: TryFrom<u64>>(#[serde(deserialize_with = "integral")] T);
+    Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|w| w.0))
+}
+
 /// The body of a workflow action: `version` always, the rest as the action needs.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// The ticket's `version` as the caller saw it; a different one is 409 `stale-version`.
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 9_000_000_000_000_000_i64)]
+    #[serde(deserialize_with = "integral")]
     pub version: u64,
     /// Why: return, reject, transfer, extension-request, extension-refuse, send-back.
     #[schema(max_length = 10000)]
@@ -641,7 +675,10 @@ pub struct ActionBody {
     /// The deadline an extension request asks for (RFC 3339).
     pub new_deadline: Option<DateTime<FixedOffset>>,
     /// The ticket a rejected one duplicates.
-    #[schema(max_length = 40)]
+    #[schema(
+        max_length = 40,
+        pattern = "^1022-?[34679ACDEFGHJKMNPQRTWXYacdefghjkmnpqrtwxy]{4}-?[34679ACDEFGHJKMNPQRTWXYacdefghjkmnpqrtwxy]{4}$"
+    )]
     pub duplicate_of: Option<String>,
     /// Ids from `POST /api/v1/staff/tickets/{code}/attachments` (answer, progress).
     #[schema(max_items = 20)]
@@ -849,7 +886,8 @@ pub async fn attachment(
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CitizenActionBody {
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 9_000_000_000_000_000_i64)]
+    #[serde(deserialize_with = "integral")]
     pub version: u64,
     /// The private link's token (`citizen_token` of the receipt); not needed with the
     /// citizen token the ticket was filed with.
@@ -863,6 +901,7 @@ pub struct CitizenActionBody {
     pub reason: Option<String>,
     /// rate: 1 (very unsatisfied) to 5 (very satisfied).
     #[schema(minimum = 1, maximum = 5)]
+    #[serde(default, deserialize_with = "integral_opt")]
     pub rating: Option<u8>,
 }
 

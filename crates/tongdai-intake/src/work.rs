@@ -592,9 +592,14 @@ impl IntakeService {
             work::find_in_scope(&mut conn, &staff.scope, code)?
                 .ok_or_else(|| IntakeError::NotFound(code.to_string()))?
         };
-        if staff.has(Role::Reporter) && !staff.has(Role::Ioc) && !staff.has(Role::Clerk) {
+        // Proof photos go with an answer or a progress update: the agency's or the IOC's.
+        if ![Role::Clerk, Role::Lead, Role::Ioc]
+            .iter()
+            .any(|r| staff.has(*r))
+        {
             return Err(IntakeError::Forbidden(
-                "Vai trò xem báo cáo không được thêm tệp.".into(),
+                "Chỉ cán bộ xử lý (chuyên viên, lãnh đạo đơn vị, IOC) được thêm ảnh minh chứng."
+                    .into(),
             ));
         }
         if uploads.is_empty() {
@@ -725,6 +730,20 @@ impl IntakeService {
         let rated = timeline.iter().any(|e| e.event.kind == EventKind::Rated);
         let state = state_of(&ticket, rated);
         let previous = decision_of(&ticket)?;
+
+        // Version, role and state first: a command refused for those is refused before any
+        // of its data is looked at.
+        if input.version != state.version
+            || !allowed_actions(&state, caller, &policy, now).contains(&action)
+        {
+            let bare = Command::new(action, input.version);
+            return match decide(&state, &bare, caller, &policy, now) {
+                Err(refusal) => Err(refused(refusal)),
+                Ok(_) => Err(IntakeError::Corrupt(format!(
+                    "{action} was not allowed yet decided"
+                ))),
+            };
+        }
 
         let mut command = Command::new(action, input.version);
         command.reason = clean_text("reason", input.reason)?;
