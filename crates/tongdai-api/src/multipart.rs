@@ -206,3 +206,19 @@ enum Kind {
     Photo,
     Drop,
 }
+
+/// Photos come as `multipart/form-data`: anything else is 415 before the body is read.
+pub(crate) fn require_photos_body(req: &actix_web::HttpRequest) -> Result<(), ApiError> {
+    let multipart = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "Gửi ảnh dạng multipart/form-data, mỗi ảnh một phần «photos».".to_owned(),
+        ))
+    }
+}

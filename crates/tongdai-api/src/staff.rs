@@ -806,16 +806,7 @@ pub async fn add_photos(
     // The scope check comes before the body is read.
     let (service, check, who) = (intake.clone(), code.clone(), staff.clone());
     blocking(move || Ok(service.staff_ticket(&who, &check).map(|_| ())?)).await?;
-    let multipart_body = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart_body {
-        return Err(ApiError::UnsupportedMediaType(
-            "Gửi ảnh dạng multipart/form-data, mỗi ảnh một phần «photos».".to_owned(),
-        ));
-    }
+    multipart::require_photos_body(&req)?;
     let parts = multipart::read(&req, payload, intake.limits(), false).await?;
     let service = intake.clone();
     let rows = blocking(move || Ok(service.add_staff_photos(&staff, &code, parts.photos)?)).await?;

@@ -362,16 +362,7 @@ pub async fn add_attachments(
     let service = intake.clone();
     let (check_code, check_credential) = (code.clone(), credential.clone());
     blocking(move || Ok(service.authorize_upload(&check_code, &check_credential)?)).await?;
-    let multipart_body = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart_body {
-        return Err(ApiError::UnsupportedMediaType(
-            "Gửi ảnh dạng multipart/form-data, mỗi ảnh một phần «photos».".to_owned(),
-        ));
-    }
+    multipart::require_photos_body(&req)?;
     let parts = multipart::read(&req, payload, intake.limits(), false).await?;
     if parts.photos.is_empty() {
         return Err(ApiError::invalid(

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::error::PayloadError;
-use actix_web::web::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use tongdai_http::csrf::CsrfError;
 use tongdai_intake::Upload;
 
@@ -54,22 +53,7 @@ pub struct Received {
     pub csrf: Option<Result<(), CsrfError>>,
 }
 
-/// Ends the stream with `Overflow` once more than `limit` bytes went through.
-pub fn limited<S>(stream: S, limit: usize) -> impl Stream<Item = Result<Bytes, PayloadError>>
-where
-    S: Stream<Item = Result<Bytes, PayloadError>>,
-{
-    let mut seen = 0usize;
-    stream.map(move |chunk| {
-        let chunk = chunk?;
-        seen = seen.saturating_add(chunk.len());
-        if seen > limit {
-            Err(PayloadError::Overflow)
-        } else {
-            Ok(chunk)
-        }
-    })
-}
+pub use tongdai_http::limited;
 
 fn stream_error(e: MultipartError) -> ReadError {
     match e {

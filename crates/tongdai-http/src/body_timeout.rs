@@ -132,3 +132,25 @@ pub async fn middleware(
     let (request, _) = response.into_parts();
     Ok(ServiceResponse::new(request, http))
 }
+
+/// Ends a request body stream with `Overflow` once more than `limit` bytes went through:
+/// the bound on what one upload may cost, applied while it streams.
+pub fn limited<S>(
+    stream: S,
+    limit: usize,
+) -> impl futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>,
+{
+    use futures_util::StreamExt;
+    let mut seen = 0usize;
+    stream.map(move |chunk| {
+        let chunk = chunk?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > limit {
+            Err(actix_web::error::PayloadError::Overflow)
+        } else {
+            Ok(chunk)
+        }
+    })
+}

@@ -14,6 +14,7 @@ pub mod methods;
 pub mod plain_errors;
 pub mod request_id;
 
+pub use body_timeout::limited;
 pub use client::{PublicBase, TrustedProxies, client_ip, cookie, declared_length};
 pub use failure::{Failure, classify_intake, classify_storage};
 

@@ -9,8 +9,7 @@
 
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::error::PayloadError;
-use actix_web::web::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use tongdai_intake::Upload;
 
 use crate::csrf::CsrfError;
@@ -60,22 +59,7 @@ pub struct Received {
     pub photos_dropped: bool,
 }
 
-/// Ends the stream with `Overflow` once more than `limit` bytes went through.
-pub fn limited<S>(stream: S, limit: usize) -> impl Stream<Item = Result<Bytes, PayloadError>>
-where
-    S: Stream<Item = Result<Bytes, PayloadError>>,
-{
-    let mut seen = 0usize;
-    stream.map(move |chunk| {
-        let chunk = chunk?;
-        seen = seen.saturating_add(chunk.len());
-        if seen > limit {
-            Err(PayloadError::Overflow)
-        } else {
-            Ok(chunk)
-        }
-    })
-}
+pub use tongdai_http::limited;
 
 fn stream_error(e: MultipartError) -> ReadError {
     match e {
@@ -198,9 +182,9 @@ mod tests {
             HeaderValue::from_str(&format!("multipart/form-data; boundary={BOUNDARY}")).unwrap(),
         );
         // Small chunks, as a network delivers them.
-        let chunks: Vec<Result<Bytes, PayloadError>> = body
+        let chunks: Vec<Result<actix_web::web::Bytes, PayloadError>> = body
             .chunks(7)
-            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .map(|c| Ok(actix_web::web::Bytes::copy_from_slice(c)))
             .collect();
         Multipart::new(&headers, limited(stream::iter(chunks), limit))
     }
