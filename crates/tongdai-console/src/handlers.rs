@@ -880,7 +880,11 @@ async fn read_action_form(
     state: &ConsoleState,
 ) -> Result<Received, ConsoleError> {
     let limits = intake.limits();
-    let read_limits = ReadLimits::for_photos(limits.max_photos, limits.max_photo_bytes);
+    let read_limits = ReadLimits::for_photos(
+        limits.max_photos,
+        limits.max_photo_bytes,
+        crate::multipart::FORM_PARTS,
+    );
     let too_large = ConsoleError::PayloadTooLarge {
         limit: read_limits.body,
     };

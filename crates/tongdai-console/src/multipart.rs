@@ -17,27 +17,10 @@ pub const PHOTOS: &str = "photos";
 /// The name of the hidden CSRF field.
 pub const CSRF: &str = "csrf";
 
-#[derive(Debug, Clone, Copy)]
-pub struct ReadLimits {
-    pub body: usize,
-    pub photo: usize,
-    pub text: usize,
-    pub parts: usize,
-}
+pub use tongdai_http::ReadLimits;
 
-impl ReadLimits {
-    /// Room for every photo an agency may add at its largest, plus 1 MiB for the text.
-    pub fn for_photos(max_photos: usize, max_photo_bytes: usize) -> Self {
-        Self {
-            body: max_photos
-                .saturating_mul(max_photo_bytes)
-                .saturating_add(1024 * 1024),
-            photo: max_photo_bytes,
-            text: 64 * 1024,
-            parts: 60,
-        }
-    }
-}
+/// Fields and files one action form may have.
+pub const FORM_PARTS: usize = 60;
 
 #[derive(Debug)]
 pub enum ReadError {

@@ -61,18 +61,7 @@ pub fn security_headers(response: &mut HttpResponse) {
 
 /// Renders a page: never cached (personal data, tokens).
 pub fn html<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
-    let mut response = match page.render() {
-        Ok(body) => HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body),
-        Err(e) => {
-            tracing::error!(error = %e, "a console template failed to render");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body(tongdai_http::INTERNAL_DETAIL)
-        }
-    };
+    let mut response = tongdai_http::html_page(status, page.render());
     security_headers(&mut response);
     response
 }

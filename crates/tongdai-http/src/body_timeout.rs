@@ -154,3 +154,31 @@ where
         }
     })
 }
+
+/// What one multipart form may cost while it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// The whole body.
+    pub body: usize,
+    /// One photo: up to `photo + 1` bytes are kept, so the intake can say it is too big.
+    pub photo: usize,
+    /// One text field.
+    pub text: usize,
+    /// Number of parts (fields and files).
+    pub parts: usize,
+}
+
+impl ReadLimits {
+    /// Room for every photo at its largest, plus 1 MiB for the text fields and the framing;
+    /// at most `parts` fields and files.
+    pub fn for_photos(max_photos: usize, max_photo_bytes: usize, parts: usize) -> Self {
+        Self {
+            body: max_photos
+                .saturating_mul(max_photo_bytes)
+                .saturating_add(1024 * 1024),
+            photo: max_photo_bytes,
+            text: 64 * 1024,
+            parts,
+        }
+    }
+}

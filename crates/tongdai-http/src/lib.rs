@@ -14,7 +14,7 @@ pub mod methods;
 pub mod plain_errors;
 pub mod request_id;
 
-pub use body_timeout::limited;
+pub use body_timeout::{ReadLimits, limited};
 pub use client::{PublicBase, TrustedProxies, client_ip, cookie, declared_length};
 pub use failure::{Failure, classify_intake, classify_storage};
 
@@ -114,6 +114,28 @@ where
 /// The generic text shown for a 500: the details stay in the log.
 pub const INTERNAL_DETAIL: &str =
     "Đã có lỗi xảy ra. Vui lòng thử lại hoặc liên hệ Tổng đài 1022 kèm mã yêu cầu.";
+
+/// A rendered server-side page, never cached (pages hold tokens or personal data); a
+/// template that failed to render is logged and answered 500 without details. The caller
+/// adds its own security headers.
+pub fn html_page<E: std::fmt::Display>(
+    status: actix_web::http::StatusCode,
+    rendered: Result<String, E>,
+) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    match rendered {
+        Ok(body) => actix_web::HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "a page template failed to render");
+            actix_web::HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body(INTERNAL_DETAIL)
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

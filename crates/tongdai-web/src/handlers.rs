@@ -232,7 +232,11 @@ pub(crate) async fn read_portal_form(
     state: &WebState,
 ) -> Result<Received, WebError> {
     let limits = intake.limits();
-    let read_limits = ReadLimits::for_photos(limits.max_photos, limits.max_photo_bytes);
+    let read_limits = ReadLimits::for_photos(
+        limits.max_photos,
+        limits.max_photo_bytes,
+        crate::multipart::FORM_PARTS,
+    );
     let too_large = WebError::PayloadTooLarge {
         limit: read_limits.body,
     };

@@ -15,31 +15,10 @@ use tongdai_intake::Upload;
 use crate::csrf::CsrfError;
 use crate::form::{FormInput, names};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadLimits {
-    /// The whole body.
-    pub body: usize,
-    /// One photo: up to `photo + 1` bytes are kept, so the intake can say it is too big.
-    pub photo: usize,
-    /// One text field.
-    pub text: usize,
-    /// Number of parts (fields and files).
-    pub parts: usize,
-}
+pub use tongdai_http::ReadLimits;
 
-impl ReadLimits {
-    /// Room for every photo at its largest, plus 1 MiB for the text fields and the framing.
-    pub fn for_photos(max_photos: usize, max_photo_bytes: usize) -> Self {
-        Self {
-            body: max_photos
-                .saturating_mul(max_photo_bytes)
-                .saturating_add(1024 * 1024),
-            photo: max_photo_bytes,
-            text: 64 * 1024,
-            parts: 100,
-        }
-    }
-}
+/// Fields and files one portal form may have.
+pub const FORM_PARTS: usize = 100;
 
 #[derive(Debug)]
 pub enum ReadError {

@@ -71,18 +71,7 @@ pub fn prefers_html(accept: &str) -> bool {
 
 /// Renders a page; pages hold tokens or personal data, so nothing is cached.
 pub fn html<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
-    let mut response = match page.render() {
-        Ok(body) => HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body),
-        Err(e) => {
-            tracing::error!(error = %e, "a page template failed to render");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body(tongdai_http::INTERNAL_DETAIL)
-        }
-    };
+    let mut response = tongdai_http::html_page(status, page.render());
     security_headers(&mut response);
     response
 }
