@@ -71,6 +71,9 @@ dir = {calendar:?}
 [intake]
 # The fixed clock never refills a bucket: tests that are about the limit turn it on.
 anonymous_per_minute = 0
+[report.delivery]
+# Tests drive the delivery schedule themselves on the fixed clock.
+scheduled = false
 "#,
         data = data_dir.display().to_string(),
         jurisdiction = root.join("config/jurisdiction").display().to_string(),

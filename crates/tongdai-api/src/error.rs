@@ -78,6 +78,9 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A closed period's report would differ from the one stored.
+    #[error("{0}")]
+    ReportChanged(String),
 }
 
 impl ApiError {
@@ -159,6 +162,11 @@ impl ApiError {
                 "Hệ thống tạm thời không phục vụ được, vui lòng thử lại sau",
             ),
             ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Lỗi hệ thống"),
+            ApiError::ReportChanged(_) => (
+                S::INTERNAL_SERVER_ERROR,
+                "report-changed",
+                "Số liệu báo cáo của kỳ đã chốt không khớp với bản đã lưu",
+            ),
         }
     }
 
@@ -185,6 +193,10 @@ impl ApiError {
                 .to_owned(),
             ApiError::TooManyRequests { detail, .. } => detail.clone(),
             ApiError::Internal(_) => INTERNAL_DETAIL.to_owned(),
+            ApiError::ReportChanged(period) => format!(
+                "Báo cáo kỳ {period} đã được lưu và không thể thay đổi, nhưng tính lại cho kết \
+                 quả khác: dữ liệu lịch sử đã bị sửa. Quản trị hệ thống cần kiểm tra nhật ký."
+            ),
             ApiError::BadIdempotencyKey(d)
             | ApiError::InvalidJson(d)
             | ApiError::BadRequest(d)
@@ -297,6 +309,7 @@ impl From<IntakeError> for ApiError {
                 },
             },
             IntakeError::Storage(e) => e.into(),
+            IntakeError::ReportChanged { period, .. } => ApiError::ReportChanged(period),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -25,6 +25,7 @@ pub mod error;
 mod model;
 mod multipart;
 pub mod openapi;
+pub mod reports;
 pub mod staff;
 mod tickets;
 pub mod users;
@@ -170,6 +171,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/api/v1/staff/tickets/{code}/attachments").post(staff::add_photos))
     .service(resource("/api/v1/staff/tickets/{code}/attachments/{id}").get(staff::attachment))
     .service(resource("/api/v1/staff/tickets/{code}/{action}").post(staff::act))
+    .service(resource("/api/v1/reports/overdue").get(reports::overdue))
     .service(resource("/api/v1/me/tickets").get(tickets::my_tickets))
     .service(resource("/api/v1/operator/tickets").post(tickets::create_operator))
     .service(resource("/api/v1/auth/login").post(users::login))

@@ -23,6 +23,9 @@ pub enum Failure {
     Unavailable,
     /// 500: a bug or corrupt data; details only in the log.
     Internal,
+    /// 500: a closed period's overdue report would change on a re-run (history was altered
+    /// after the fact); logged loudly, never stored as a new version.
+    ReportChanged,
 }
 
 impl Failure {
@@ -34,7 +37,7 @@ impl Failure {
             Failure::Conflict => StatusCode::CONFLICT,
             Failure::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Failure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Failure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Failure::Internal | Failure::ReportChanged => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -55,6 +58,10 @@ impl Failure {
                 "Hệ thống tạm thời không phục vụ được, vui lòng thử lại sau",
             ),
             Failure::Internal => ("internal", "Lỗi hệ thống"),
+            Failure::ReportChanged => (
+                "report-changed",
+                "Số liệu báo cáo của kỳ đã chốt không khớp với bản đã lưu",
+            ),
         }
     }
 }
@@ -84,6 +91,7 @@ pub fn classify_intake(e: &IntakeError) -> Failure {
         IntakeError::Routing(_) | IntakeError::Io { .. } | IntakeError::Corrupt(_) => {
             Failure::Internal
         }
+        IntakeError::ReportChanged { .. } => Failure::ReportChanged,
     }
 }
 

@@ -53,6 +53,17 @@ pub enum IntakeError {
     },
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// A closed period's report, computed again, differs from the one stored: history was
+    /// changed after the fact. Never resolved by storing a new version.
+    #[error(
+        "the overdue report of {period} would change: stored checksum {stored}, re-run {fresh} (agencies {agencies:?})"
+    )]
+    ReportChanged {
+        period: String,
+        stored: String,
+        fresh: String,
+        agencies: Vec<String>,
+    },
 }
 
 impl IntakeError {

@@ -9,12 +9,14 @@
 
 mod error;
 pub mod ratelimit;
+pub mod reports;
 mod service;
 pub mod validate;
 mod view;
 pub mod work;
 
 pub use error::{FieldError, IntakeError};
+pub use reports::{ReportAudience, ReportSettings};
 pub use service::{IdempotencyRequest, IntakeService, IntakeSettings, Receipt, UploadCredential};
 pub use validate::{IntakeLimits, TicketDraft, Upload, ValidTicket, normalize_phone};
 pub use view::{PublicEvent, PublicTicket, public_ticket};

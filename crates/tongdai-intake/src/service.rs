@@ -84,6 +84,7 @@ pub struct IntakeService {
     pub(crate) settings: Arc<IntakeSettings>,
     anonymous: Arc<RateLimiter>,
     pub(crate) workflow: Arc<crate::work::WorkflowSettings>,
+    pub(crate) reports: Arc<crate::reports::ReportSettings>,
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -106,7 +107,14 @@ impl IntakeService {
             settings: Arc::new(settings),
             anonymous,
             workflow: Arc::new(crate::work::WorkflowSettings::default()),
+            reports: Arc::new(crate::reports::ReportSettings::default()),
         }
+    }
+
+    /// `[report]`: periods, definitions choices and delivery of the overdue report.
+    pub fn with_reports(mut self, reports: crate::reports::ReportSettings) -> Self {
+        self.reports = Arc::new(reports);
+        self
     }
 
     /// The workflow's policy (approval, proof photos, reopen window, who sees the reporter).

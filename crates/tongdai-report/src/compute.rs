@@ -87,10 +87,21 @@ struct AsOf {
 }
 
 fn fold(ticket: &TicketHistory, end: DateTime<Utc>, calendar: &WorkingCalendar) -> AsOf {
+    let filed_category = ticket
+        .events
+        .iter()
+        .find_map(|e| match &e.fact {
+            Fact::Recategorised {
+                previous_category, ..
+            } => Some(previous_category.clone()),
+            _ => None,
+        })
+        .flatten()
+        .unwrap_or_else(|| ticket.category.clone());
     let mut s = AsOf {
         assignment: None,
         answer: None,
-        category: ticket.category.clone(),
+        category: filed_category,
         area: ticket.area.clone(),
         rejected: false,
         returns: Vec::new(),
@@ -175,7 +186,7 @@ fn fold(ticket: &TicketHistory, end: DateTime<Utc>, calendar: &WorkingCalendar) 
                     .push((at, s.assignment.as_ref().map(|a| a.agency.clone())));
             }
             Fact::Rated { rating } => s.ratings.push((at, *rating)),
-            Fact::Recategorised { category, area } => {
+            Fact::Recategorised { category, area, .. } => {
                 s.category = category.clone();
                 if area.is_some() {
                     s.area = area.clone();

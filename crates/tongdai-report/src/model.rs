@@ -13,7 +13,8 @@ pub struct TicketHistory {
     pub code: String,
     pub channel: String,
     pub created_at: DateTime<Utc>,
-    /// Category and area at filing; recategorisations are facts.
+    /// The ticket's category now (the one at filing is the `previous_category` of its
+    /// first recategorisation, if any) and its area; recategorisations are facts.
     pub category: String,
     pub area: Option<String>,
     /// In the order they were recorded. Facts at or after the period's end are ignored.
@@ -49,6 +50,8 @@ pub enum Fact {
     },
     Recategorised {
         category: String,
+        /// What it was before: the category at filing is the first one's.
+        previous_category: Option<String>,
         area: Option<String>,
     },
 }
@@ -115,6 +118,7 @@ impl Fact {
                 let p = parse()?;
                 Fact::Recategorised {
                     category: text(&p, "category")?,
+                    previous_category: text(&p, "previous_category"),
                     area: text(&p, "area"),
                 }
             }

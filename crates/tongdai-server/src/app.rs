@@ -107,7 +107,8 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
             upload_key: jwt_secret.expose_secret().as_bytes().to_vec(),
         },
     )
-    .with_workflow(config.workflow.clone());
+    .with_workflow(config.workflow.clone())
+    .with_reports(config.report.clone());
     {
         // Tickets stored before the search column existed get their folded text.
         let mut conn = db.conn()?;
@@ -251,6 +252,13 @@ impl Application {
         ));
         let intake = web::Data::new(state.intake.clone());
         spawn_sweeper(state.intake.clone());
+        if state.config.report.delivery.scheduled {
+            crate::delivery::spawn(crate::delivery::Deliverer::new(
+                state.intake.clone(),
+                state.config.report.clone(),
+            )
+            .map_err(|e| Error::Internal(format!("report delivery: {e}")))?);
+        }
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()

@@ -57,6 +57,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// The monthly overdue report: write, verify, deliver.
+    Report {
+        #[command(subcommand)]
+        command: crate::report_cmd::ReportCommand,
+    },
     /// Show where a report would go and by when (the routing decision as JSON).
     Route(RouteArgs),
     /// List working and non-working days with the reason.
@@ -164,6 +169,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { .. } => {
             let state = prepare(config, Arc::new(SystemClock)).context("start-up failed")?;
             Application::build(state)?.run_until_stopped().await?;
+        }
+        Command::Report { command } => {
+            let config_copy = config.clone();
+            let state = prepare(config, Arc::new(SystemClock)).context("start-up failed")?;
+            crate::report_cmd::run(command, state.intake.clone(), &config_copy).await?;
         }
         Command::Migrate => {
             let db =

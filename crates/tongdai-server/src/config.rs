@@ -39,6 +39,7 @@ pub struct Config {
     pub api: ApiConfig,
     pub open311: Open311Config,
     pub workflow: tongdai_intake::WorkflowSettings,
+    pub report: tongdai_intake::ReportSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -208,6 +209,9 @@ impl Config {
         }
         if self.server.header_timeout_seconds == 0 {
             return bad("server.header_timeout_seconds", "must be at least 1".into());
+        }
+        if let Err(e) = self.report.validate() {
+            return Err(Error::Config(e));
         }
         if let Err(e) = self.workflow.validate() {
             return Err(Error::Config(e));

@@ -5,8 +5,10 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod loader;
+pub mod report_cmd;
 pub mod routes;
 pub mod secrets;
 pub mod state;

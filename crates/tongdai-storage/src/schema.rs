@@ -219,7 +219,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    overdue_reports (period) {
+        period -> Text,
+        period_from -> Timestamp,
+        period_to -> Timestamp,
+        generated_at -> Timestamp,
+        definitions -> Text,
+        checksum -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    report_deliveries (id) {
+        id -> Text,
+        period -> Text,
+        channel -> Text,
+        target -> Text,
+        attempt -> Integer,
+        attempted_at -> Timestamp,
+        succeeded -> Bool,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(agencies -> areas (area_code));
+diesel::joinable!(report_deliveries -> overdue_reports (period));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(attachments -> tickets (ticket_id));
@@ -242,4 +270,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     api_keys,
     refresh_tokens,
+    overdue_reports,
+    report_deliveries,
 );

@@ -1,0 +1,4 @@
+DROP INDEX tickets_updated_at;
+DROP TABLE report_deliveries;
+DROP TABLE overdue_reports;
+DROP FUNCTION overdue_reports_immutable();
