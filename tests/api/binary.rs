@@ -578,3 +578,65 @@ fn staff_users_are_listed_disabled_and_given_new_passwords_from_the_command_line
         assert!(String::from_utf8_lossy(&unknown.stderr).contains("khong.co.ai"));
     }
 }
+
+#[test]
+fn the_overdue_report_is_written_verified_and_refused_from_the_command_line() {
+    for backend in backends() {
+        let cwd = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(|| TestDatabase::empty(Backend::Postgres));
+        let url = pg
+            .as_ref()
+            .map(|db| db.url.clone())
+            .unwrap_or_else(|| "sqlite://data/tongdai.db".to_owned());
+        let run = |args: &[&str]| tongdai(cwd.path(), &url).args(args).output().unwrap();
+        // October 2026 has closed (the system clock): computed, stored, written.
+        let out = cwd.path().join("thang-10.json");
+        let json = run(&[
+            "report",
+            "overdue",
+            "--period",
+            "2026-10",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(report["period"]["from"], "2026-10-01T00:00:00+07:00");
+        assert_eq!(report["final"], true);
+        let checksum = report["checksum"].as_str().unwrap().to_owned();
+        assert!(String::from_utf8_lossy(&json.stderr).contains(&checksum));
+        // Re-run and verify: the same stored report.
+        let verify = run(&["report", "verify", "--period", "2026-10"]);
+        assert!(verify.status.success());
+        assert!(String::from_utf8_lossy(&verify.stdout).contains(&checksum));
+        let xlsx = cwd.path().join("thang-10.xlsx");
+        let written = run(&[
+            "report",
+            "overdue",
+            "--period",
+            "2026-10",
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ]);
+        assert!(written.status.success());
+        assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+        let csv = run(&["report", "overdue", "--period", "2026-10", "--format", "csv"]);
+        assert!(csv.status.success());
+        assert!(csv.stdout.starts_with(b"\xEF\xBB\xBF"));
+        // Refusals name what is wrong.
+        let no_out = run(&["report", "overdue", "--period", "2026-10", "--format", "xlsx"]);
+        assert!(!no_out.status.success());
+        assert!(String::from_utf8_lossy(&no_out.stderr).contains("--out"));
+        let bad = run(&["report", "overdue", "--period", "10-2026"]);
+        assert!(!bad.status.success());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
+        let deliver = run(&["report", "deliver", "--period", "2026-10"]);
+        assert!(!deliver.status.success());
+        assert!(String::from_utf8_lossy(&deliver.stderr).contains("webhook_url"));
+    }
+}

@@ -37,8 +37,9 @@ pub struct ReportSettings {
     pub delivery: DeliverySettings,
 }
 
-/// `[report.delivery]`: the push of a closed period's report to the IOC.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `[report.delivery]`: the push of a closed period's report to the IOC. `Debug` never
+/// shows the webhook secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliverySettings {
     /// Run the schedule inside the server (off: only `tongdai report deliver`).
@@ -55,6 +56,23 @@ pub struct DeliverySettings {
     pub first_retry_seconds: u64,
     /// Addresses that receive the XLSX by e-mail once outgoing mail exists (issue 15).
     pub email_to: Vec<String>,
+}
+
+impl std::fmt::Debug for DeliverySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliverySettings")
+            .field("scheduled", &self.scheduled)
+            .field("time_of_day", &self.time_of_day)
+            .field("webhook_url", &self.webhook_url)
+            .field(
+                "webhook_secret",
+                &if self.webhook_secret.is_empty() { "" } else { "[hidden]" },
+            )
+            .field("max_attempts", &self.max_attempts)
+            .field("first_retry_seconds", &self.first_retry_seconds)
+            .field("email_to", &self.email_to)
+            .finish()
+    }
 }
 
 impl Default for DeliverySettings {
