@@ -269,6 +269,9 @@ fn header(headers: &[&'static str]) -> Vec<V> {
 fn workbook() -> Xlsx<Cursor<Vec<u8>>> {
     let bytes = to_xlsx(&report()).unwrap();
     assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip file");
+    if let Some(dir) = std::env::var_os("TONGDAI_DUMP_SVG") {
+        std::fs::write(std::path::Path::new(&dir).join("report.xlsx"), &bytes).unwrap();
+    }
     open_workbook_from_rs(Cursor::new(bytes)).unwrap()
 }
 
@@ -287,6 +290,66 @@ fn xlsx_sheets_in_order() {
             "Ghi chú"
         ]
     );
+}
+
+/// The parts of the workbook that a cell reader does not see.
+fn xlsx_part(bytes: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut file = archive.by_name(name).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).unwrap();
+    text
+}
+
+#[test]
+fn xlsx_freeze_panes_formats_and_chart() {
+    let bytes = to_xlsx(&report()).unwrap();
+    for sheet in 1..=6 {
+        let xml = xlsx_part(&bytes, &format!("xl/worksheets/sheet{sheet}.xml"));
+        assert!(
+            xml.contains(
+                r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
+            ),
+            "sheet {sheet}: header row frozen"
+        );
+        assert!(xml.contains("<cols>"), "sheet {sheet}: column widths");
+    }
+    let agencies = xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
+    // Red for late counts above zero (Đã xử lý trễ hạn = E, Đang xử lý quá hạn = H), amber
+    // for an on-time rate (M) below 80 %, empty rates left alone; body and totals rows.
+    assert!(agencies.contains(r#"<conditionalFormatting sqref="E2:E5"><cfRule type="cellIs" dxfId="0" priority="1" operator="greaterThan"><formula>0</formula>"#));
+    assert!(
+        agencies
+            .contains(r#"<conditionalFormatting sqref="H2:H5"><cfRule type="cellIs" dxfId="0""#)
+    );
+    assert!(agencies.contains("<formula>AND(ISNUMBER(M2),M2&lt;0.8)</formula>"));
+    assert!(agencies.contains("<drawing "));
+    let late = xlsx_part(&bytes, "xl/worksheets/sheet2.xml");
+    assert!(!late.contains("<conditionalFormatting"));
+    let styles = xlsx_part(&bytes, "xl/styles.xml");
+    for format in ["0", "0.0%", "dd/mm/yyyy hh:mm"] {
+        assert!(
+            styles.contains(&format!(r#"formatCode="{format}""#)),
+            "{format}"
+        );
+    }
+    // The bar chart: the ranked agencies (rows 2–3), their on-time rates, rank 1 on top.
+    let chart = xlsx_part(&bytes, "xl/charts/chart1.xml");
+    assert!(chart.contains("<c:barChart>"));
+    assert!(chart.contains(r#"<c:barDir val="bar"/>"#));
+    assert!(chart.contains("<c:f>'Đơn vị'!$A$2:$A$3</c:f>"));
+    assert!(chart.contains("<c:f>'Đơn vị'!$M$2:$M$3</c:f>"));
+    assert!(chart.contains("<a:t>Tỷ lệ xử lý đúng hạn theo đơn vị, kỳ 2026-10</a:t>"));
+    assert!(chart.contains(r#"<c:orientation val="maxMin"/>"#));
+}
+
+#[test]
+fn xlsx_without_ranked_agencies_has_no_chart() {
+    let mut report = report();
+    report.rows.retain(|r| r.rank.is_none());
+    let bytes = to_xlsx(&report).unwrap();
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    assert!(archive.by_name("xl/charts/chart1.xml").is_err());
 }
 
 #[test]
