@@ -258,6 +258,7 @@ impl<'a> ReportBuilder<'a> {
         self.inputs.calendar.to_local(at)
     }
 
+    #[allow(clippy::too_many_arguments)] // the facts of one late ticket, each named
     fn late_ticket(
         &self,
         ticket: &TicketHistory,

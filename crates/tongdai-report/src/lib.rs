@@ -5,16 +5,24 @@
 //! The definitions are `docs/report.md`; the JSON of [`OverdueReport`] is the export
 //! contract.
 
+pub mod chart;
 pub mod compute;
+pub mod csv;
 pub mod model;
 pub mod period;
+pub mod table;
+pub mod xlsx;
 
+pub use self::chart::{monthly_trend_svg, on_time_by_agency_svg};
+pub use self::csv::{agencies_csv, late_tickets_csv};
 pub use compute::{ReportBuilder, ReportInputs, ReportPolicy, compute, rank};
 pub use model::{
     AgencyRef, AgencyRow, Counts, Fact, GroupRow, HistoryEvent, LateKind, LateTicket,
     OverdueReport, REPORT_EVENT_KINDS, RateOver, TicketHistory, TriageCounts, percent,
 };
 pub use period::{Period, PeriodBounds, PeriodPolicy};
+pub use table::{Cell, Column, ColumnRole, TOTALS_LABEL, Table};
+pub use xlsx::to_xlsx;
 
 use sha2::{Digest, Sha256};
 
@@ -26,6 +34,12 @@ pub enum ReportError {
     Policy(String),
     #[error("report could not be serialised: {0}")]
     Serialise(#[from] serde_json::Error),
+    #[error("CSV export: {0}")]
+    Csv(String),
+    #[error("XLSX export: {0}")]
+    Xlsx(String),
+    #[error("chart: {0}")]
+    Chart(String),
 }
 
 impl OverdueReport {
