@@ -119,7 +119,7 @@ fn seed(url: &str, n: u64) {
                submitted_by, version, answer_paused_at, pending_extension_until, published_at, search_text)
              SELECT id, code, (ARRAY['web','app','phone','email','open311'])[1 + i % 5],
                CASE WHEN open THEN 'in_progress' ELSE 'closed' END, 'binh-thuong',
-               (ARRAY['chieu-sang.den-duong','giao-thong.o-ga','moi-truong.rac-thai','trat-tu.tieng-on'])[1 + i % 4],
+               (ARRAY['chieu-sang.den-duong','giao-thong.o-ga','moi-truong.rac-thai','cap-thoat-nuoc.ngap-nuoc'])[1 + i % 4],
                NULL, NULL, NULL, NULL, 'Phản ánh thử', 'Nội dung thử', holder, NULL, NULL, NULL, NULL,
                created, NULL, created, created + interval '8 hours',
                CASE WHEN extended THEN due + interval '6 days' ELSE due END,
