@@ -601,7 +601,11 @@ fn the_overdue_report_is_written_verified_and_refused_from_the_command_line() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+        assert!(
+            json.status.success(),
+            "{}",
+            String::from_utf8_lossy(&json.stderr)
+        );
         let report: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(report["period"]["from"], "2026-10-01T00:00:00+07:00");
@@ -625,11 +629,15 @@ fn the_overdue_report_is_written_verified_and_refused_from_the_command_line() {
         ]);
         assert!(written.status.success());
         assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
-        let csv = run(&["report", "overdue", "--period", "2026-10", "--format", "csv"]);
+        let csv = run(&[
+            "report", "overdue", "--period", "2026-10", "--format", "csv",
+        ]);
         assert!(csv.status.success());
         assert!(csv.stdout.starts_with(b"\xEF\xBB\xBF"));
         // Refusals name what is wrong.
-        let no_out = run(&["report", "overdue", "--period", "2026-10", "--format", "xlsx"]);
+        let no_out = run(&[
+            "report", "overdue", "--period", "2026-10", "--format", "xlsx",
+        ]);
         assert!(!no_out.status.success());
         assert!(String::from_utf8_lossy(&no_out.stderr).contains("--out"));
         let bad = run(&["report", "overdue", "--period", "10-2026"]);

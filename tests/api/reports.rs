@@ -49,7 +49,8 @@ fn due_of(detail: &Value) -> DateTime<Utc> {
 
 async fn citizen(app: &TestApp, code: &str, action: &str, fields: Value) {
     let version = stored(app, code).version;
-    let mut body = json!({ "version": version, "token": app.intake.citizen_token(stored(app, code).id) });
+    let mut body =
+        json!({ "version": version, "token": app.intake.citizen_token(stored(app, code).id) });
     if let (Some(body), Some(fields)) = (body.as_object_mut(), fields.as_object()) {
         body.extend(fields.clone());
     }
@@ -64,8 +65,22 @@ async fn citizen(app: &TestApp, code: &str, action: &str, fields: Value) {
 }
 
 async fn answer_and_publish(app: &TestApp, s: &Staff, code: &str, clerk: &str) {
-    act(app, clerk, code, "answer", json!({"text": "Đã xử lý xong."})).await;
-    act(app, &s.ioc, code, "publish", json!({"text": "Đơn vị đã xử lý xong."})).await;
+    act(
+        app,
+        clerk,
+        code,
+        "answer",
+        json!({"text": "Đã xử lý xong."}),
+    )
+    .await;
+    act(
+        app,
+        &s.ioc,
+        code,
+        "publish",
+        json!({"text": "Đơn vị đã xử lý xong."}),
+    )
+    .await;
 }
 
 async fn report(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
@@ -120,7 +135,14 @@ async fn october(app: &TestApp) -> Vec<String> {
     answer_and_publish(app, &s, &t6, &s.clerk).await;
     citizen(app, &t6, "reopen", json!({"reason": "Đèn lại tắt."})).await;
     // T5: the clerk asks the citizen: the answer clock stops.
-    act(app, &s.clerk, &t5, "request-info", json!({"text": "Cột số mấy?"})).await;
+    act(
+        app,
+        &s.clerk,
+        &t5,
+        "request-info",
+        json!({"text": "Cột số mấy?"}),
+    )
+    .await;
     // T4: the IOC transfers it to the construction department, which answers on time.
     act(
         app,
@@ -133,9 +155,23 @@ async fn october(app: &TestApp) -> Vec<String> {
     act(app, &s.other, &t4, "accept", json!({})).await;
     answer_and_publish(app, &s, &t4, &s.other).await;
     // T9: the IOC rejects it while the ward holds it (not accepted yet).
-    act(app, &s.ioc, &t9, "reject", json!({"reason": "Trùng phản ánh khác."})).await;
+    act(
+        app,
+        &s.ioc,
+        &t9,
+        "reject",
+        json!({"reason": "Trùng phản ánh khác."}),
+    )
+    .await;
     // T10: the ward returns it to the IOC, which has not forwarded it again by the end.
-    act(app, &s.clerk, &t10, "return", json!({"reason": "Không thuộc thẩm quyền."})).await;
+    act(
+        app,
+        &s.clerk,
+        &t10,
+        "return",
+        json!({"reason": "Không thuộc thẩm quyền."}),
+    )
+    .await;
     // T3: an extension of five days, asked and approved.
     let t3_due = due_of(&ticket(app, &s.clerk, &t3).await);
     act(
@@ -211,7 +247,11 @@ async fn october_by_hand_then_history_moves_on_and_october_stays() {
         //   on time: T1 (at the instant), T5 (paused), T6 (first answer)
         //   late with extension: T3; late: T2 (+1 s); open in time: T7; overdue: T8
         //   returned: T10; rejected: T9; rated: T1 (5★), T2 (3★)
-        assert_eq!(counts(ward), vec![8, 3, 1, 1, 1, 1, 1, 1, 2, 1], "{backend}");
+        assert_eq!(
+            counts(ward),
+            vec![8, 3, 1, 1, 1, 1, 1, 1, 2, 1],
+            "{backend}"
+        );
         assert_eq!(ward["on_time_rate"], 60.0);
         assert_eq!(ward["satisfaction_rate"], 50.0);
         assert_eq!(ward["rank"], 2);
@@ -263,22 +303,47 @@ async fn october_by_hand_then_history_moves_on_and_october_stays() {
 
         // Who sees what.
         let lead = staff_token(&app, "lead").await;
-        let own: Value = report(&app, &lead, "period=2026-10").await.json().await.unwrap();
+        let own: Value = report(&app, &lead, "period=2026-10")
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(own["rows"].as_array().unwrap().len(), 1);
         assert_eq!(own["rows"][0]["agency"]["code"], WARD);
-        assert!(own["late_tickets"].as_array().unwrap().iter().all(|l| l["agency"] == WARD));
+        assert!(
+            own["late_tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l["agency"] == WARD)
+        );
         assert!(own["by_category"].as_array().unwrap().is_empty());
-        assert_problem(report(&app, &s.clerk, "period=2026-10").await, 403, "forbidden").await;
-        let anonymous = app
-            .get("/api/v1/reports/overdue?period=2026-10")
-            .await;
+        assert_problem(
+            report(&app, &s.clerk, "period=2026-10").await,
+            403,
+            "forbidden",
+        )
+        .await;
+        let anonymous = app.get("/api/v1/reports/overdue?period=2026-10").await;
         assert_problem(anonymous, 401, "unauthorized").await;
-        assert_problem(report(&app, &reporter, "period=2026-13").await, 422, "validation-failed")
-            .await;
-        assert_problem(report(&app, &reporter, "period=2027-05").await, 422, "validation-failed")
-            .await;
-        assert_problem(report(&app, &reporter, "period=2026-10&x=1").await, 400, "invalid-query")
-            .await;
+        assert_problem(
+            report(&app, &reporter, "period=2026-13").await,
+            422,
+            "validation-failed",
+        )
+        .await;
+        assert_problem(
+            report(&app, &reporter, "period=2027-05").await,
+            422,
+            "validation-failed",
+        )
+        .await;
+        assert_problem(
+            report(&app, &reporter, "period=2026-10&x=1").await,
+            400,
+            "invalid-query",
+        )
+        .await;
         // November is still open: provisional, not stored.
         let november: Value = report(&app, &reporter, "period=2026-11")
             .await
@@ -290,7 +355,12 @@ async fn october_by_hand_then_history_moves_on_and_october_stays() {
         // The exports.
         let csv = report(&app, &reporter, "period=2026-10&format=csv").await;
         assert_eq!(csv.status().as_u16(), 200);
-        assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(
+            csv.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
         let bytes = csv.bytes().await.unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
         assert!(String::from_utf8_lossy(&bytes).contains("Tỷ lệ đúng hạn"));
@@ -337,8 +407,15 @@ async fn october_by_hand_then_history_moves_on_and_october_stays() {
         }
         app.clock.set(vn(2027, 1, 4, 9, 0));
         let reporter = staff_token(&app, "reporter").await;
-        let again: Value = report(&app, &reporter, "period=2026-10").await.json().await.unwrap();
-        assert_eq!(again, october, "{backend}: the stored October is served unchanged");
+        let again: Value = report(&app, &reporter, "period=2026-10")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            again, october,
+            "{backend}: the stored October is served unchanged"
+        );
         // And a fresh computation agrees with it.
         let service = app.intake.clone();
         let recheck = tokio::task::spawn_blocking(move || service.recheck_report("2026-10"))
@@ -348,7 +425,14 @@ async fn october_by_hand_then_history_moves_on_and_october_stays() {
         assert!(recheck.unchanged());
         assert_eq!(recheck.fresh.checksum, checksum);
         assert_eq!(
-            recheck.fresh.rows.iter().find(|r| r.agency.code == WARD).unwrap().agency.name,
+            recheck
+                .fresh
+                .rows
+                .iter()
+                .find(|r| r.agency.code == WARD)
+                .unwrap()
+                .agency
+                .name,
             row(&october, WARD)["agency"]["name"].as_str().unwrap()
         );
         // November counts what October left open: T7 answered on time by the ward; T8
@@ -394,15 +478,22 @@ async fn october_by_hand_then_history_moves_on_and_october_stays() {
             matches!(err, tongdai_intake::IntakeError::ReportChanged { .. }),
             "{err}"
         );
-        let kept: Value = report(&app, &reporter, "period=2026-10").await.json().await.unwrap();
+        let kept: Value = report(&app, &reporter, "period=2026-10")
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(kept["checksum"], checksum.as_str());
     }
 }
 
+/// A request the IOC's stand-in saw: path, signature header, body.
+type Seen = (String, String, Vec<u8>);
+
 /// A stand-in for the IOC's endpoint: records every request, answers 500 to the first.
 #[derive(Clone, Default)]
 struct Ioc {
-    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<u8>)>>>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
 }
 
 async fn ioc_endpoint(
@@ -464,8 +555,8 @@ async fn the_closed_month_is_pushed_once_signed_and_retried() {
             s
         };
         // Two instances run the schedule.
-        let one = tongdai_server::delivery::Deliverer::new(app.intake.clone(), settings.clone())
-            .unwrap();
+        let one =
+            tongdai_server::delivery::Deliverer::new(app.intake.clone(), settings.clone()).unwrap();
         let two = tongdai_server::delivery::Deliverer::new(app.intake.clone(), settings).unwrap();
 
         // Before Monday 2/11 08:00 nothing goes out (1/11 is a Sunday).
@@ -505,7 +596,14 @@ async fn the_closed_month_is_pushed_once_signed_and_retried() {
         let deliveries = app.intake.report_deliveries("2026-10").unwrap();
         let recorded: Vec<_> = deliveries
             .iter()
-            .map(|d| (d.attempt, d.succeeded, d.response_status, d.response_body.clone()))
+            .map(|d| {
+                (
+                    d.attempt,
+                    d.succeeded,
+                    d.response_status,
+                    d.response_body.clone(),
+                )
+            })
             .collect();
         assert_eq!(
             recorded,

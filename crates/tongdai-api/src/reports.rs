@@ -100,14 +100,12 @@ pub async fn overdue(
                 .body(body)
         }
         ReportFormat::Xlsx => {
-            let body = tongdai_report::to_xlsx(&report)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let body =
+                tongdai_report::to_xlsx(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
             HttpResponse::Ok()
                 .insert_header(no_store)
                 .insert_header((header::CONTENT_DISPOSITION, file("xlsx")))
-                .content_type(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
+                .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
                 .body(body)
         }
     })

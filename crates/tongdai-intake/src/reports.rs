@@ -66,7 +66,11 @@ impl std::fmt::Debug for DeliverySettings {
             .field("webhook_url", &self.webhook_url)
             .field(
                 "webhook_secret",
-                &if self.webhook_secret.is_empty() { "" } else { "[hidden]" },
+                &if self.webhook_secret.is_empty() {
+                    ""
+                } else {
+                    "[hidden]"
+                },
             )
             .field("max_attempts", &self.max_attempts)
             .field("first_retry_seconds", &self.first_retry_seconds)
@@ -105,8 +109,12 @@ impl Default for ReportSettings {
 impl ReportSettings {
     /// Checks the settings; the configuration loader calls it at start-up.
     pub fn validate(&self) -> Result<(), String> {
-        parse_time(&self.period_cutoff_time)
-            .ok_or_else(|| format!("report.period_cutoff_time {:?} is not HH:MM", self.period_cutoff_time))?;
+        parse_time(&self.period_cutoff_time).ok_or_else(|| {
+            format!(
+                "report.period_cutoff_time {:?} is not HH:MM",
+                self.period_cutoff_time
+            )
+        })?;
         parse_time(&self.delivery.time_of_day).ok_or_else(|| {
             format!(
                 "report.delivery.time_of_day {:?} is not HH:MM",
@@ -223,10 +231,7 @@ impl IntakeService {
             IntakeError::invalid("period", "Kỳ báo cáo phải có dạng YYYY-MM, ví dụ 2026-10.")
         })?;
         if period.from_utc() > self.clock.now() {
-            return Err(IntakeError::invalid(
-                "period",
-                "Kỳ báo cáo chưa bắt đầu.",
-            ));
+            return Err(IntakeError::invalid("period", "Kỳ báo cáo chưa bắt đầu."));
         }
         Ok(period)
     }
@@ -271,8 +276,7 @@ impl IntakeService {
             generated_at: report.generated_at.naive_utc(),
             definitions: report.definitions.clone(),
             checksum: report.checksum.clone(),
-            body: serde_json::to_string(report)
-                .map_err(|e| IntakeError::Corrupt(e.to_string()))?,
+            body: serde_json::to_string(report).map_err(|e| IntakeError::Corrupt(e.to_string()))?,
         };
         let outcome = match self.with_conn(|conn| store::store(conn, &row)) {
             Err(IntakeError::Storage(tongdai_storage::StorageError::Conflict(_))) => {
@@ -513,10 +517,7 @@ impl IntakeService {
     }
 
     /// The delivery attempts of a period.
-    pub fn report_deliveries(
-        &self,
-        label: &str,
-    ) -> Result<Vec<store::DeliveryRow>, IntakeError> {
+    pub fn report_deliveries(&self, label: &str) -> Result<Vec<store::DeliveryRow>, IntakeError> {
         let label = label.to_owned();
         self.with_conn(move |conn| store::deliveries(conn, &label))
     }

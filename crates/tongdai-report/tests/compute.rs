@@ -94,7 +94,8 @@ impl Story {
     }
     /// The agency's answer, published by the IOC a little later.
     fn answer(self, at: &str) -> Self {
-        self.fact(at, Fact::AnswerSubmitted).fact(at, Fact::Published)
+        self.fact(at, Fact::AnswerSubmitted)
+            .fact(at, Fact::Published)
     }
     fn done(self) -> TicketHistory {
         self.ticket
@@ -133,14 +134,24 @@ fn october_tickets() -> Vec<TicketHistory> {
         // A, an approved extension to 20/10; answered 19/10: late with extension.
         Story::new("T03", "2026-10-07T08:00:00")
             .routed("2026-10-07T08:00:00", "A", "2026-10-14T17:00:00")
-            .deadline("2026-10-13T10:00:00", "extension", "A", "2026-10-20T17:00:00")
+            .deadline(
+                "2026-10-13T10:00:00",
+                "extension",
+                "A",
+                "2026-10-20T17:00:00",
+            )
             .answer("2026-10-19T10:00:00")
             .done(),
         // Routed to A, transferred to B (its own deadline), B answers on time; A is not
         // counted for it.
         Story::new("T04", "2026-10-06T08:00:00")
             .routed("2026-10-06T08:00:00", "A", "2026-10-13T17:00:00")
-            .deadline("2026-10-08T08:00:00", "transfer", "B", "2026-10-15T17:00:00")
+            .deadline(
+                "2026-10-08T08:00:00",
+                "transfer",
+                "B",
+                "2026-10-15T17:00:00",
+            )
             .answer("2026-10-15T08:00:00")
             .done(),
         // B, paused for the citizen a week; the resumed deadline 27/10 is met on 26/10.
@@ -360,7 +371,10 @@ fn november_counts_what_october_left_open() {
         counts(1, 1, 0, 1, 0, 1, 0, (0, 0), (Some(50.0), None))
     );
     let t10 = r.late_tickets.iter().find(|l| l.code == "T10").unwrap();
-    assert_eq!((t10.kind, t10.days_late, t10.working_days_late), (LateKind::Late, 6, 4));
+    assert_eq!(
+        (t10.kind, t10.days_late, t10.working_days_late),
+        (LateKind::Late, 6, 4)
+    );
     // B's T06 and T07 are still waiting for the citizen at the end of November.
     assert_eq!(row(&r, "B").counts.open_in_time, 1);
     assert_eq!(row(&r, "B").counts.open_overdue, 1);
@@ -468,7 +482,12 @@ fn equal_rate_and_volume_share_a_rank() {
         .collect();
     assert_eq!(
         ranks,
-        vec![("F", Some(1)), ("G", Some(2)), ("D", Some(3)), ("E", Some(3))]
+        vec![
+            ("F", Some(1)),
+            ("G", Some(2)),
+            ("D", Some(3)),
+            ("E", Some(3))
+        ]
     );
 }
 

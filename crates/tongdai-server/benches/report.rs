@@ -96,7 +96,10 @@ fn seed(url: &str, n: u64) {
         ),
     );
     eprintln!("seed table: {:.0?}", start.elapsed());
-    psql(url, "ALTER TABLE bench_seed ADD COLUMN due timestamp, ADD COLUMN answered timestamp, ADD COLUMN holder text, ADD COLUMN last timestamp");
+    psql(
+        url,
+        "ALTER TABLE bench_seed ADD COLUMN due timestamp, ADD COLUMN answered timestamp, ADD COLUMN holder text, ADD COLUMN last timestamp",
+    );
     psql(
         url,
         "UPDATE bench_seed SET
@@ -111,8 +114,7 @@ fn seed(url: &str, n: u64) {
     eprintln!("seed stories: {:.0?}", start.elapsed());
     psql(
         url,
-        &format!(
-            "INSERT INTO tickets (id, code, channel, status, priority, category_code, area_code, address,
+        "INSERT INTO tickets (id, code, channel, status, priority, category_code, area_code, address,
                latitude, longitude, title, description, agency_code, reporter_name, reporter_phone,
                reporter_email, reporter_subject, consent_at, routing_decision, forward_due_at,
                accept_due_at, answer_due_at, created_at, updated_at, closed_at, attributes,
@@ -123,10 +125,9 @@ fn seed(url: &str, n: u64) {
                NULL, NULL, NULL, NULL, 'Phản ánh thử', 'Nội dung thử', holder, NULL, NULL, NULL, NULL,
                created, NULL, created, created + interval '8 hours',
                CASE WHEN extended THEN due + interval '6 days' ELSE due END,
-               created, last, CASE WHEN open THEN NULL ELSE answered + interval '2 days' END, '{{}}',
+               created, last, CASE WHEN open THEN NULL ELSE answered + interval '2 days' END, '{}',
                NULL, 6, NULL, NULL, answered, 'phan anh thu'
-             FROM bench_seed"
-        ),
+             FROM bench_seed",
     );
     eprintln!("tickets: {:.0?}", start.elapsed());
     let deadline = |cause: &str, agency: &str, due: &str| {
@@ -221,11 +222,18 @@ fn main() {
     let label = env_or("TONGDAI_BENCH_PERIOD", "2026-06".to_owned());
     let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
     let url = format!("{base}/{name}");
-    if psql(&server, &format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'")) == "0" {
+    if psql(
+        &server,
+        &format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'"),
+    ) == "0"
+    {
         psql(&server, &format!("CREATE DATABASE {name}"));
     }
     // TestDatabase's UTC session: timestamps are compared as stored.
-    psql(&url, &format!("ALTER DATABASE {name} SET timezone TO 'UTC'"));
+    psql(
+        &url,
+        &format!("ALTER DATABASE {name} SET timezone TO 'UTC'"),
+    );
 
     let data = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -241,15 +249,23 @@ fn main() {
         .unwrap()
         .with_timezone(&chrono::Utc);
     let state = app::prepare(config, Arc::new(FixedClock::new(now))).unwrap();
-    let have: u64 = psql(&url, "SELECT count(*) FROM tickets WHERE code LIKE 'BENCH-%'")
-        .parse()
-        .unwrap();
+    let have: u64 = psql(
+        &url,
+        "SELECT count(*) FROM tickets WHERE code LIKE 'BENCH-%'",
+    )
+    .parse()
+    .unwrap();
     if have != n {
         eprintln!("seeding {n} tickets into {name} (had {have}) …");
-        psql(&url, "TRUNCATE ticket_events, attachments, idempotency_keys, outbox, tickets CASCADE");
+        psql(
+            &url,
+            "TRUNCATE ticket_events, attachments, idempotency_keys, outbox, tickets CASCADE",
+        );
         seed(&url, n);
     }
-    let events: u64 = psql(&url, "SELECT count(*) FROM ticket_events").parse().unwrap();
+    let events: u64 = psql(&url, "SELECT count(*) FROM ticket_events")
+        .parse()
+        .unwrap();
     let intake = state.intake.clone();
     let period = intake.report_period(&label).unwrap();
     let (from, to) = (
@@ -303,10 +319,22 @@ fn main() {
     let t = &figures.totals;
     println!(
         "  month totals: received {}, on time {}, late with extension {}, late {}, open in time {}, open overdue {}, rate {:?}%",
-        t.received, t.on_time, t.late_with_extension, t.late, t.open_in_time, t.open_overdue, t.on_time_rate
+        t.received,
+        t.on_time,
+        t.late_with_extension,
+        t.late,
+        t.open_in_time,
+        t.open_overdue,
+        t.on_time_rate
     );
     assert_eq!(
-        (t.on_time, t.late_with_extension, t.late, t.open_in_time, t.open_overdue),
+        (
+            t.on_time,
+            t.late_with_extension,
+            t.late,
+            t.open_in_time,
+            t.open_overdue
+        ),
         (on_time, late_ext, late, open_in, open_over),
         "service and SQL disagree"
     );

@@ -253,11 +253,10 @@ impl Application {
         let intake = web::Data::new(state.intake.clone());
         spawn_sweeper(state.intake.clone());
         if state.config.report.delivery.scheduled {
-            crate::delivery::spawn(crate::delivery::Deliverer::new(
-                state.intake.clone(),
-                state.config.report.clone(),
-            )
-            .map_err(|e| Error::Internal(format!("report delivery: {e}")))?);
+            crate::delivery::spawn(
+                crate::delivery::Deliverer::new(state.intake.clone(), state.config.report.clone())
+                    .map_err(|e| Error::Internal(format!("report delivery: {e}")))?,
+            );
         }
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
