@@ -19,7 +19,7 @@ const AGENCY: &str = "UBND-TN-P-LONGAN";
 const OTHER_AGENCY: &str = "UBND-TN-P-TANAN";
 const ANSWER: &str = "Đã thay bóng đèn ba cột trên đường Hùng Vương, đèn sáng lại từ tối nay.";
 
-fn create_user(app: &TestApp, username: &str, roles: &[&str], agency: Option<&str>) {
+pub(crate) fn create_user(app: &TestApp, username: &str, roles: &[&str], agency: Option<&str>) {
     tongdai_auth::users::create_user(
         &mut app.db.db.conn().unwrap(),
         tongdai_auth::users::NewStaffUser {
@@ -49,21 +49,21 @@ fn encode(value: &str) -> String {
 }
 
 /// A browser as far as the console cares: cookies kept, redirects not followed.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookies: Mutex<HashMap<String, String>>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             client: reqwest::Client::builder()
@@ -110,7 +110,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         let response = self
             .client
             .get(self.app.url(path))
@@ -200,7 +200,7 @@ fn version_in(html: &str) -> String {
     value_after(html, "name=\"version\" value=\"").to_owned()
 }
 
-async fn sign_in<'a>(app: &'a TestApp, username: &str) -> Browser<'a> {
+pub(crate) async fn sign_in<'a>(app: &'a TestApp, username: &str) -> Browser<'a> {
     let browser = Browser::new(app);
     let page = browser.get("/console").await;
     assert_eq!(page.status, 303);
@@ -670,7 +670,7 @@ async fn console_sign_in_counts_against_the_api_s_login_back_off() {
 // ---------------------------------------------------------------- the browser test
 
 /// Signs in through the form.
-async fn browser_sign_in(browser: &Driver, app: &TestApp, username: &str) {
+pub(crate) async fn browser_sign_in(browser: &Driver, app: &TestApp, username: &str) {
     browser.goto(&app.url("/console")).await;
     browser.find("#f-username").await;
     browser.type_into("#f-username", username).await;

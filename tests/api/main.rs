@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod jurisdiction;
 mod open311;
+mod report_pages;
 mod reports;
 mod sessions;
 mod web;

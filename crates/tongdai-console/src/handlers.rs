@@ -31,16 +31,17 @@ use crate::session::{self, SESSION_COOKIE, SignedIn};
 
 const SIGN_IN: &str = "/console/dang-nhap";
 
-fn user_bar(signed: &SignedIn, csrf: &str) -> UserBar {
+pub(crate) fn user_bar(signed: &SignedIn, csrf: &str) -> UserBar {
     UserBar {
         name: signed.user.display_name.clone(),
         roles: pages::roles_vi(&signed.user.roles),
         csrf: csrf.to_owned(),
+        reports: tongdai_intake::ReportAudience::of(&signed.staff).is_ok(),
     }
 }
 
 /// Sets the CSRF cookie on `response` when the browser had none.
-fn with_nonce(
+pub(crate) fn with_nonce(
     mut response: HttpResponse,
     state: &ConsoleState,
     nonce: Option<String>,
@@ -53,7 +54,10 @@ fn with_nonce(
 
 /// The signed-in staff member, or the answer to give instead (to the sign-in page, or the
 /// error page of an account without a role).
-async fn gate(req: &HttpRequest, intake: &IntakeService) -> Result<SignedIn, HttpResponse> {
+pub(crate) async fn gate(
+    req: &HttpRequest,
+    intake: &IntakeService,
+) -> Result<SignedIn, HttpResponse> {
     match session::current(req, intake).await {
         Ok(Some(signed)) => Ok(signed),
         Ok(None) => Err(see_other(SIGN_IN)),
@@ -1071,7 +1075,7 @@ pub async fn act(
 // --------------------------------------------------------------------------- attachment
 
 /// `filename*` of RFC 6266 (UTF-8, percent-encoded) and an ASCII fallback.
-fn disposition(kind: &str, file_name: &str) -> String {
+pub(crate) fn disposition(kind: &str, file_name: &str) -> String {
     let ascii: String = file_name
         .chars()
         .map(|c| {

@@ -11,6 +11,9 @@
 //!   action; `POST /console/phieu/{code}/{action}` performs one (multipart, photos for
 //!   answers and progress updates).
 //! - `GET /console/phieu/{code}/tep/{id}`: a stored file, in the caller's scope.
+//! - `GET /console/bao-cao?ky=YYYY-MM`: the monthly overdue report (IOC, reporter, admin:
+//!   the province; a lead: the own agency), `GET /console/bao-cao/tai-ve`: it as XLSX/CSV
+//!   ([`report`]).
 //!
 //! Every read and action goes through [`tongdai_intake::IntakeService`] with the caller's
 //! [`tongdai_intake::Staff`]: a clerk of another agency gets the same 404 page as for a code
@@ -22,6 +25,7 @@ mod error;
 mod handlers;
 mod multipart;
 mod pages;
+mod report;
 pub mod session;
 
 use std::sync::Arc;
@@ -72,6 +76,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .post(handlers::sign_in),
         )
         .service(resource("/console/dang-xuat").post(handlers::sign_out))
+        .service(resource(report::PATH).get(report::page))
+        .service(resource(report::DOWNLOAD_PATH).get(report::download))
         .service(resource("/console/phieu/{code}").get(handlers::ticket))
         .service(resource("/console/phieu/{code}/tep/{id}").get(handlers::attachment))
         .service(resource("/console/phieu/{code}/{action}").post(handlers::act))

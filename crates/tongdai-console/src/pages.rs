@@ -112,6 +112,8 @@ pub struct UserBar {
     pub roles: String,
     /// The token of the sign-out form.
     pub csrf: String,
+    /// Whether the user may see the overdue report (the nav link).
+    pub reports: bool,
 }
 
 /// What every page shows around its content (`base.html`).

@@ -1,6 +1,7 @@
 //! The citizen web portal of Tổng đài 1022: the report form (`GET /`, `POST /`), the
 //! public tracking page (`GET /tra-cuu`, `GET /tra-cuu/{code}`: status, published answer,
-//! public timeline), the published reports (`GET /phan-anh`, see [`reports`]) and two
+//! public timeline), the published reports (`GET /phan-anh`, see [`reports`]), the
+//! published monthly statistics (`GET /thong-ke`, see [`statistics`]) and two
 //! private pages linked from the receipt only ([`link`]): adding photos later
 //! (`/tra-cuu/{code}/bo-sung-anh?ma=<upload token>`, see [`upload`]) and the citizen's
 //! reply, reopening and rating (`/tra-cuu/{code}/y-kien?ma=<citizen token>`, see
@@ -30,6 +31,7 @@ pub mod multipart;
 mod pages;
 pub mod reports;
 mod response;
+pub mod statistics;
 pub mod upload;
 
 use actix_web::http::StatusCode;
@@ -151,6 +153,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .post(citizen::submit),
         )
         .service(resource("/phan-anh").get(reports::list))
+        .service(resource(statistics::PATH).get(statistics::page))
         .service(resource("/static/{file}").get(handlers::asset))
         .service(resource("/favicon.ico").get(handlers::favicon))
         .service(resource("/robots.txt").get(handlers::robots));
