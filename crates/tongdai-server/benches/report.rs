@@ -292,7 +292,7 @@ fn main() {
     }
     let (ours, theirs) = (median(ours), median(theirs));
     println!(
-        "  service (as-of fold):     {:>8.1} ms  (tickets read per run: see below)",
+        "  service (as-of fold):     {:>8.1} ms",
         ours.as_secs_f64() * 1e3
     );
     println!(

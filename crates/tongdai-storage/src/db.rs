@@ -141,9 +141,14 @@ pub struct Manager {
 impl Manager {
     fn open(&self) -> Result<DbConnection, diesel::ConnectionError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(
-                diesel::PgConnection::establish(url)?,
-            )),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = diesel::PgConnection::establish(url)?;
+                // Our statements are short, and the report reads in chunks: PostgreSQL's
+                // JIT would spend more compiling each (~180 ms seen) than running it.
+                conn.batch_execute("SET jit = off")
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Postgres(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers run beside the single writer; busy_timeout makes
