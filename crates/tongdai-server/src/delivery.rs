@@ -369,7 +369,7 @@ mod tests {
         // RFC 4231 test case 2.
         assert_eq!(
             signature(b"Jefe", b"what do ya want for nothing?"),
-            "sha256=5bdcc146bf60754e2a042426089575c75a003f089d2739839dec58b964ec3843"
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }
 }
