@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod import_cmd;
 pub mod loader;
 pub mod routes;
 pub mod secrets;

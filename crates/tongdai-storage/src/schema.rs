@@ -219,6 +219,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_runs (id) {
+        id -> Text,
+        file_sha256 -> Text,
+        format -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        lines_done -> BigInt,
+        imported -> BigInt,
+        skipped -> BigInt,
+        rejected -> BigInt,
+    }
+}
+
 diesel::joinable!(agencies -> areas (area_code));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -242,4 +256,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     api_keys,
     refresh_tokens,
+    import_runs,
 );

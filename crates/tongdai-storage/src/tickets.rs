@@ -205,7 +205,7 @@ pub(crate) fn json_text(value: &serde_json::Value) -> StorageResult<String> {
 }
 
 impl NewTicket {
-    fn row(&self) -> StorageResult<TicketRow> {
+    pub(crate) fn row(&self) -> StorageResult<TicketRow> {
         Ok(TicketRow {
             id: self.id.to_string(),
             code: self.code.to_string(),
@@ -583,7 +583,7 @@ pub fn search_tickets(
 }
 
 /// Event ids are UUIDv7 stamped with the event's own (injected) time, not the system clock.
-fn event_id(occurred_at: DateTime<Utc>) -> Uuid {
+pub(crate) fn event_id(occurred_at: DateTime<Utc>) -> Uuid {
     let millis = u64::try_from(occurred_at.timestamp_millis()).unwrap_or(0);
     let random: [u8; 10] = rand::random();
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
