@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod import_cmd;
+pub mod import_synth;
 pub mod loader;
 pub mod routes;
 pub mod secrets;

@@ -20,7 +20,7 @@ use crate::schema::{import_runs, ticket_events, tickets};
 use crate::tickets::{EventRow, NewTicket, TicketRow, event_id, json_text, naive, utc};
 use crate::work::SummaryUpdate;
 
-/// Rows per multi-row `INSERT`: under SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// Rows per multi-row `INSERT` on SQLite: under its 32,766 bound
 /// parameters (tickets have 32 columns, events 9).
 const TICKETS_PER_INSERT: usize = 500;
 const EVENTS_PER_INSERT: usize = 3_000;
@@ -134,9 +134,9 @@ pub fn find_run(conn: &mut DbConnection, id: &str) -> StorageResult<Option<Impor
         .optional()?)
 }
 
-/// The per-backend part: PostgreSQL takes multi-row `INSERT`s; diesel's SQLite batch insert
-/// cannot write the `Option` columns of these rows (no `DEFAULT` keyword), and one prepared
-/// `INSERT` per row inside the batch's transaction is as fast there (no round trips).
+/// The per-backend part: PostgreSQL takes the rows by `COPY … FROM STDIN (FORMAT binary)`
+/// (no statement to parse, no bind limit); SQLite by multi-row `INSERT`s. diesel's batch
+/// insert needs the concrete connection (the multi-backend cannot write `DEFAULT`).
 fn insert_rows(
     conn: &mut DbConnection,
     rows: &[TicketRow],
@@ -144,26 +144,26 @@ fn insert_rows(
 ) -> StorageResult<()> {
     match conn {
         DbConnection::Postgres(pg) => {
-            for chunk in rows.chunks(TICKETS_PER_INSERT) {
-                diesel::insert_into(tickets::table)
-                    .values(chunk)
+            if !rows.is_empty() {
+                diesel::copy_from(tickets::table)
+                    .from_insertable(rows)
                     .execute(pg)?;
             }
-            for chunk in events.chunks(EVENTS_PER_INSERT) {
-                diesel::insert_into(ticket_events::table)
-                    .values(chunk)
+            if !events.is_empty() {
+                diesel::copy_from(ticket_events::table)
+                    .from_insertable(events)
                     .execute(pg)?;
             }
         }
         DbConnection::Sqlite(lite) => {
-            for row in rows {
+            for chunk in rows.chunks(TICKETS_PER_INSERT) {
                 diesel::insert_into(tickets::table)
-                    .values(row)
+                    .values(chunk)
                     .execute(lite)?;
             }
-            for event in events {
+            for chunk in events.chunks(EVENTS_PER_INSERT) {
                 diesel::insert_into(ticket_events::table)
-                    .values(event)
+                    .values(chunk)
                     .execute(lite)?;
             }
         }

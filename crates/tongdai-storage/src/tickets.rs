@@ -21,8 +21,10 @@ use crate::schema::{attachments, idempotency_keys, outbox, ticket_events, ticket
 /// second collision in a row means something else is wrong.
 const CODE_ATTEMPTS: usize = 5;
 
+// `None` is written as NULL (these nullable columns have no default): the same row either
+// way, and it lets `tongdai import` send many rows in one statement (SQLite) or `COPY`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = tickets)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
 pub struct TicketRow {
     pub id: String,
     pub code: String,
@@ -59,7 +61,7 @@ pub struct TicketRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = ticket_events)]
+#[diesel(table_name = ticket_events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
     pub ticket_id: String,
