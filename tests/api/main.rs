@@ -9,6 +9,7 @@ mod contract;
 mod hardening;
 mod health;
 mod helpers;
+mod import;
 mod jurisdiction;
 mod open311;
 mod report_pages;

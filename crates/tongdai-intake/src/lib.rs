@@ -8,6 +8,7 @@
 //! The service is synchronous (diesel); async transports call it on a blocking thread.
 
 mod error;
+pub mod import;
 pub mod ratelimit;
 pub mod reports;
 mod service;

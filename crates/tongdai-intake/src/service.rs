@@ -572,7 +572,7 @@ pub fn decision_of(ticket: &Ticket) -> Result<RoutingDecision, IntakeError> {
         .map_err(|e| IntakeError::Corrupt(format!("routing decision of {}: {e}", ticket.code)))
 }
 
-fn new_ticket<R: Rng>(
+pub(crate) fn new_ticket<R: Rng>(
     valid: &ValidTicket,
     decision: &RoutingDecision,
     now: DateTime<Utc>,
@@ -613,7 +613,7 @@ fn new_ticket<R: Rng>(
 }
 
 /// The public history starts with what happened at filing. Payloads carry no personal data.
-fn first_events(
+pub(crate) fn first_events(
     valid: &ValidTicket,
     decision: &RoutingDecision,
     now: DateTime<Utc>,

@@ -275,7 +275,10 @@ pub enum CitizenProof {
 /// The longest staff text, in characters.
 const MAX_TEXT_CHARS: usize = 10_000;
 
-fn clean_text(field: &str, value: Option<String>) -> Result<Option<String>, IntakeError> {
+pub(crate) fn clean_text(
+    field: &str,
+    value: Option<String>,
+) -> Result<Option<String>, IntakeError> {
     let Some(value) = value else { return Ok(None) };
     let text = tongdai_domain::text::normalize(&value);
     if text.chars().count() > MAX_TEXT_CHARS {
@@ -338,7 +341,7 @@ fn refused(refusal: Refusal) -> IntakeError {
     }
 }
 
-fn agency_error(e: tongdai_routing::RoutingError) -> IntakeError {
+pub(crate) fn agency_error(e: tongdai_routing::RoutingError) -> IntakeError {
     use tongdai_routing::RoutingError as R;
     match e {
         R::UnknownAgency(code) => {
@@ -357,7 +360,48 @@ fn agency_error(e: tongdai_routing::RoutingError) -> IntakeError {
     }
 }
 
-fn deadline_event(grant: &DeadlineGrant, now: DateTime<Utc>) -> TicketEvent {
+/// What the service adds to the events of a decision before storing them: the public
+/// `detail` line of forwards, transfers, acceptances, reopenings and approved extensions,
+/// and the attachments of an answer or progress update. Shared by live actions and
+/// `tongdai import`, so imported histories read exactly like live ones.
+pub(crate) fn decorate(
+    events: &mut [TicketEvent],
+    next: &WorkflowState,
+    grant: Option<&DeadlineGrant>,
+    attachments: &[Uuid],
+) {
+    let agency_name = grant
+        .as_ref()
+        .and_then(|g| g.decision.as_ref())
+        .map(|d| d.agency_name.clone());
+    for event in events.iter_mut() {
+        let detail = match event.kind {
+            EventKind::Forwarded | EventKind::Transferred => {
+                agency_name.as_ref().map(|n| format!("Chuyển đến {n}"))
+            }
+            EventKind::Accepted => Some("Đơn vị xử lý đã tiếp nhận".into()),
+            EventKind::Reopened => Some("Người dân chưa hài lòng, phản ánh được mở lại".into()),
+            EventKind::ExtensionApproved => next
+                .answer_due
+                .or(grant.and_then(|g| g.deadlines.answer_due))
+                .map(|d| format!("Gia hạn xử lý đến {}", tongdai_domain::deadline_vi(&d))),
+            _ => None,
+        };
+        if let (Some(detail), Some(map)) = (detail, event.payload.as_object_mut()) {
+            map.entry("detail").or_insert(Value::String(detail));
+        }
+        if matches!(event.kind, EventKind::AnswerSubmitted | EventKind::Progress)
+            && let Some(map) = event.payload.as_object_mut()
+        {
+            map.insert(
+                "attachments".into(),
+                json!(attachments.iter().map(Uuid::to_string).collect::<Vec<_>>()),
+            );
+        }
+    }
+}
+
+pub(crate) fn deadline_event(grant: &DeadlineGrant, now: DateTime<Utc>) -> TicketEvent {
     TicketEvent {
         kind: EventKind::DeadlineSet,
         actor: Actor::System {
@@ -835,41 +879,7 @@ impl IntakeService {
 
         let next = decision.state;
         let mut events = decision.events;
-        let agency_name = grant
-            .as_ref()
-            .and_then(|g| g.decision.as_ref())
-            .map(|d| d.agency_name.clone());
-        for event in &mut events {
-            let detail = match event.kind {
-                EventKind::Forwarded | EventKind::Transferred => {
-                    agency_name.as_ref().map(|n| format!("Chuyển đến {n}"))
-                }
-                EventKind::Accepted => Some("Đơn vị xử lý đã tiếp nhận".into()),
-                EventKind::Reopened => Some("Người dân chưa hài lòng, phản ánh được mở lại".into()),
-                EventKind::ExtensionApproved => next
-                    .answer_due
-                    .or(grant.as_ref().and_then(|g| g.deadlines.answer_due))
-                    .map(|d| format!("Gia hạn xử lý đến {}", tongdai_domain::deadline_vi(&d))),
-                _ => None,
-            };
-            if let (Some(detail), Some(map)) = (detail, event.payload.as_object_mut()) {
-                map.entry("detail").or_insert(Value::String(detail));
-            }
-            if matches!(event.kind, EventKind::AnswerSubmitted | EventKind::Progress)
-                && let Some(map) = event.payload.as_object_mut()
-            {
-                map.insert(
-                    "attachments".into(),
-                    json!(
-                        input
-                            .attachments
-                            .iter()
-                            .map(Uuid::to_string)
-                            .collect::<Vec<_>>()
-                    ),
-                );
-            }
-        }
+        decorate(&mut events, &next, grant.as_ref(), &input.attachments);
         let deadlines = grant.as_ref().map_or(current, |g| g.deadlines);
         if let Some(grant) = &grant {
             events.push(deadline_event(grant, now));

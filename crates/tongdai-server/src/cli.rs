@@ -64,6 +64,8 @@ pub enum Command {
     },
     /// Show where a report would go and by when (the routing decision as JSON).
     Route(RouteArgs),
+    /// Load historical tickets with their past events (docs/import.md).
+    Import(crate::import_cmd::ImportArgs),
     /// List working and non-working days with the reason.
     Calendar {
         /// First day, YYYY-MM-DD.
@@ -175,6 +177,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = prepare(config, Arc::new(SystemClock)).context("start-up failed")?;
             crate::report_cmd::run(command, state.intake.clone(), &config_copy).await?;
         }
+        Command::Import(args) => crate::import_cmd::run(&config, &args)?,
         Command::Migrate => {
             let db =
                 tongdai_storage::Database::open(&config.database.url, &config.pool_settings())?;

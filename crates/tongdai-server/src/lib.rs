@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod import_cmd;
+pub mod import_synth;
 pub mod loader;
 pub mod report_cmd;
 pub mod routes;

@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod db;
 pub mod error;
+pub mod import;
 pub mod jurisdiction;
 pub mod outbox;
 pub mod refresh_tokens;

@@ -246,6 +246,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_runs (id) {
+        id -> Text,
+        file_sha256 -> Text,
+        format -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        lines_done -> BigInt,
+        imported -> BigInt,
+        skipped -> BigInt,
+        rejected -> BigInt,
+    }
+}
+
 diesel::joinable!(agencies -> areas (area_code));
 diesel::joinable!(report_deliveries -> overdue_reports (period));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -272,4 +286,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     overdue_reports,
     report_deliveries,
+    import_runs,
 );

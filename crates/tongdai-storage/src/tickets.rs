@@ -21,8 +21,10 @@ use crate::schema::{attachments, idempotency_keys, outbox, ticket_events, ticket
 /// second collision in a row means something else is wrong.
 const CODE_ATTEMPTS: usize = 5;
 
+// `None` is written as NULL (these nullable columns have no default): the same row either
+// way, and it lets `tongdai import` send many rows in one statement (SQLite) or `COPY`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = tickets)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
 pub struct TicketRow {
     pub id: String,
     pub code: String,
@@ -59,7 +61,7 @@ pub struct TicketRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = ticket_events)]
+#[diesel(table_name = ticket_events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
     pub ticket_id: String,
@@ -205,7 +207,7 @@ pub(crate) fn json_text(value: &serde_json::Value) -> StorageResult<String> {
 }
 
 impl NewTicket {
-    fn row(&self) -> StorageResult<TicketRow> {
+    pub(crate) fn row(&self) -> StorageResult<TicketRow> {
         Ok(TicketRow {
             id: self.id.to_string(),
             code: self.code.to_string(),
@@ -583,7 +585,7 @@ pub fn search_tickets(
 }
 
 /// Event ids are UUIDv7 stamped with the event's own (injected) time, not the system clock.
-fn event_id(occurred_at: DateTime<Utc>) -> Uuid {
+pub(crate) fn event_id(occurred_at: DateTime<Utc>) -> Uuid {
     let millis = u64::try_from(occurred_at.timestamp_millis()).unwrap_or(0);
     let random: [u8; 10] = rand::random();
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()

@@ -1,0 +1,2 @@
+DROP INDEX import_runs_file;
+DROP TABLE import_runs;
