@@ -21,34 +21,27 @@ pub fn enqueue_once(
     payload: &str,
     at: DateTime<Utc>,
 ) -> StorageResult<bool> {
-    conn.transaction(|conn| {
-        let exists: i64 = outbox::table
-            .filter(outbox::id.eq(id))
-            .count()
-            .get_result(conn)?;
-        if exists > 0 {
-            return Ok(false);
-        }
-        let inserted = diesel::insert_into(outbox::table)
-            .values((
-                outbox::id.eq(id),
-                outbox::topic.eq(topic),
-                outbox::ticket_id.eq(None::<String>),
-                outbox::payload.eq(payload),
-                outbox::created_at.eq(naive(at)),
-                outbox::available_at.eq(naive(at)),
-                outbox::attempts.eq(0),
-            ))
-            .execute(conn);
-        match inserted {
-            Ok(_) => Ok(true),
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
-    })
+    // Insert first: the primary key decides, and no read-then-write transaction can
+    // deadlock two SQLite writers.
+    let inserted = diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(id),
+            outbox::topic.eq(topic),
+            outbox::ticket_id.eq(None::<String>),
+            outbox::payload.eq(payload),
+            outbox::created_at.eq(naive(at)),
+            outbox::available_at.eq(naive(at)),
+            outbox::attempts.eq(0),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Claims up to `limit` due messages of `topic` (not sent, fewer than `max_attempts`

@@ -185,25 +185,25 @@ pub enum StoreOutcome {
 /// Stores a report once. The row is never updated (a trigger refuses it); a second insert
 /// for the same period returns the one stored first.
 pub fn store(conn: &mut DbConnection, report: &StoredReport) -> StorageResult<StoreOutcome> {
-    conn.transaction(|conn| {
-        if let Some(existing) = stored(conn, &report.period)? {
-            return Ok(StoreOutcome::Existing(existing));
-        }
-        match diesel::insert_into(overdue_reports::table)
-            .values(report)
-            .execute(conn)
-        {
-            Ok(_) => Ok(StoreOutcome::Stored),
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => Err(StorageError::Conflict(format!(
+    // Insert first, read only on a clash: a read-then-write transaction can deadlock two
+    // SQLite writers (neither may upgrade its lock), and the primary key decides anyway.
+    match diesel::insert_into(overdue_reports::table)
+        .values(report)
+        .execute(conn)
+    {
+        Ok(_) => Ok(StoreOutcome::Stored),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => match stored(conn, &report.period)? {
+            Some(existing) => Ok(StoreOutcome::Existing(existing)),
+            None => Err(StorageError::Conflict(format!(
                 "report {} stored concurrently",
                 report.period
             ))),
-            Err(e) => Err(e.into()),
-        }
-    })
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One attempt to deliver a report.
