@@ -541,8 +541,7 @@ pub async fn page(
     let wanted = label.clone();
     let loaded = tongdai_http::block(move || {
         let report = service.overdue_report(&wanted, &who)?;
-        let period = service.report_period(&wanted)?;
-        let trend = service.year_trend(&period, &who)?;
+        let trend = service.year_trend(&report, &who)?;
         Ok::<_, IntakeError>((report, trend))
     })
     .await;

@@ -266,33 +266,13 @@ impl Importer {
             },
         };
         let created_at = utc(record.created_at);
-        let reporter = record.reporter.clone().unwrap_or_default();
         let given_attributes = record.attributes.clone();
-        let draft = TicketDraft {
-            channel: channel.unwrap_or(Channel::Phone),
-            category: record.category.clone(),
-            title: record.title.clone(),
-            description: record.description.clone(),
+        let draft = draft_of(
+            &record,
+            channel,
             priority,
-            place: Place {
-                area_code: record.area_code.clone(),
-                address: record.address.clone(),
-                lat: None,
-                lon: None,
-            },
-            reporter: Reporter {
-                name: reporter.name,
-                phone: reporter.phone,
-                email: reporter.email,
-            },
-            reporter_subject: None,
-            // Consent was given to the old system when the ticket was filed.
-            consent: true,
-            attributes: record.attributes.clone(),
-            photos: Vec::new(),
-            submitted_by: None,
-            anonymous_client: None,
-        };
+            record.reporter.clone().unwrap_or_default(),
+        );
         let valid = validate(
             draft,
             &self.limits,
@@ -470,35 +450,16 @@ impl Importer {
                 .email
                 .as_deref()
                 .is_none_or(|e| e.trim().is_empty());
-        let draft = TicketDraft {
-            channel: channel.unwrap_or(Channel::Phone),
-            category: record.category.clone(),
-            title: record.title.clone(),
-            description: record.description.clone(),
-            priority,
-            place: Place {
-                area_code: record.area_code.clone(),
-                address: record.address.clone(),
-                lat: None,
-                lon: None,
+        // A placeholder contact passes the "phone or e-mail" rule and is dropped after.
+        let contact = ImportReporter {
+            phone: if phone_or_email_missing {
+                Some("0900000000".into())
+            } else {
+                reporter.phone
             },
-            // A placeholder contact passes the "phone or e-mail" rule and is dropped after.
-            reporter: Reporter {
-                name: reporter.name,
-                phone: if phone_or_email_missing {
-                    Some("0900000000".into())
-                } else {
-                    reporter.phone
-                },
-                email: reporter.email,
-            },
-            reporter_subject: None,
-            consent: true,
-            attributes: record.attributes.clone(),
-            photos: Vec::new(),
-            submitted_by: None,
-            anonymous_client: None,
+            ..reporter
         };
+        let draft = draft_of(record, channel, priority, contact);
         // Required questions the old system did not ask are not required here.
         let date = local_date(created_at);
         let mut valid = validate(draft, &self.limits, &self.lenient, date).ok()?;
@@ -819,6 +780,40 @@ fn given_answer_due(grant: &mut DeadlineGrant, due: DateTime<Utc>) {
     grant.deadlines.answer_due = Some(due);
     if let Some(d) = grant.decision.as_mut() {
         d.deadlines.answer_due = to_local(due);
+    }
+}
+
+/// The draft intake validates for an old ticket: what the record says, consent given to the
+/// old system when it was filed, no photos.
+fn draft_of(
+    record: &ImportRecord,
+    channel: Option<Channel>,
+    priority: Option<Priority>,
+    reporter: ImportReporter,
+) -> TicketDraft {
+    TicketDraft {
+        channel: channel.unwrap_or(Channel::Phone),
+        category: record.category.clone(),
+        title: record.title.clone(),
+        description: record.description.clone(),
+        priority,
+        place: Place {
+            area_code: record.area_code.clone(),
+            address: record.address.clone(),
+            lat: None,
+            lon: None,
+        },
+        reporter: Reporter {
+            name: reporter.name,
+            phone: reporter.phone,
+            email: reporter.email,
+        },
+        reporter_subject: None,
+        consent: true,
+        attributes: record.attributes.clone(),
+        photos: Vec::new(),
+        submitted_by: None,
+        anonymous_client: None,
     }
 }
 

@@ -484,32 +484,37 @@ impl IntakeService {
             .collect()
     }
 
-    /// The monthly trend of the year up to `period` (stored months, plus `period` itself
-    /// when open), for the console's chart.
+    /// The monthly trend of the year up to the month of `current` (a report this audience
+    /// already has: its own rate is the last point, not computed again), the earlier months
+    /// from their stored reports, for the console's chart.
     pub fn year_trend(
         &self,
-        period: &Period,
+        current: &OverdueReport,
         audience: &ReportAudience,
     ) -> Result<Vec<(String, Option<f64>)>, IntakeError> {
         let policy = self.report_periods();
+        let period = self.report_period(&current.period.label)?;
         let mut points = Vec::new();
         for (year, month) in period.months_of_year_so_far() {
-            let p = policy
-                .of_month(year, month)
-                .map_err(|e| IntakeError::Corrupt(e.to_string()))?;
-            let has_data = self.with_conn(|conn| store::any_ticket_before(conn, p.to_utc()))?;
-            let rate = if has_data {
-                let r = self.report_of(&p)?;
-                match audience {
-                    ReportAudience::Province => r.totals.on_time_rate,
-                    ReportAudience::Agency(code) => r
-                        .rows
-                        .iter()
-                        .find(|row| &row.agency.code == code)
-                        .and_then(|row| row.counts.on_time_rate),
-                }
+            let rate = if month == period.month {
+                current.totals.on_time_rate
             } else {
-                None
+                let p = policy
+                    .of_month(year, month)
+                    .map_err(|e| IntakeError::Corrupt(e.to_string()))?;
+                if self.with_conn(|conn| store::any_ticket_before(conn, p.to_utc()))? {
+                    let r = self.report_of(&p)?;
+                    match audience {
+                        ReportAudience::Province => r.totals.on_time_rate,
+                        ReportAudience::Agency(code) => r
+                            .rows
+                            .iter()
+                            .find(|row| &row.agency.code == code)
+                            .and_then(|row| row.counts.on_time_rate),
+                    }
+                } else {
+                    None
+                }
             };
             points.push((format!("T{month}"), rate));
         }
