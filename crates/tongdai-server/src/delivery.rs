@@ -233,8 +233,16 @@ impl Deliverer {
         };
         let label = period.label();
         // Generating stores it: a closed period's report exists from its delivery day on,
-        // with or without a webhook.
-        self.body(&label).await?;
+        // with or without a webhook. Once stored, later rounds neither read nor verify it.
+        let service = self.intake.clone();
+        let l = label.clone();
+        let stored = tokio::task::spawn_blocking(move || {
+            service.with_conn(|conn| tongdai_storage::reports::is_stored(conn, &l))
+        })
+        .await??;
+        if !stored {
+            self.body(&label).await?;
+        }
         if self.settings.delivery.webhook_url.is_empty() {
             return Ok(Vec::new());
         }
@@ -242,7 +250,12 @@ impl Deliverer {
         let id = format!("report-webhook-{label}");
         let payload = serde_json::json!({ "period": label }).to_string();
         tokio::task::spawn_blocking(move || {
-            service.with_conn(|conn| outbox::enqueue_once(conn, &id, WEBHOOK_TOPIC, &payload, now))
+            // Look first: a clash every minute for the rest of the month would fill the
+            // database's log with unique-violation errors.
+            service.with_conn(|conn| match outbox::find(conn, &id)? {
+                Some(_) => Ok(false),
+                None => outbox::enqueue_once(conn, &id, WEBHOOK_TOPIC, &payload, now),
+            })
         })
         .await??;
         self.send_due().await

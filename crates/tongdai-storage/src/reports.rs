@@ -150,6 +150,14 @@ pub fn stored(conn: &mut DbConnection, period: &str) -> StorageResult<Option<Sto
         .optional()?)
 }
 
+/// Whether the report of `period` is stored (without reading it).
+pub fn is_stored(conn: &mut DbConnection, period: &str) -> StorageResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        overdue_reports::table.filter(overdue_reports::period.eq(period)),
+    ))
+    .get_result(conn)?)
+}
+
 /// Stored reports from `first` to `last` (period labels, inclusive), oldest first.
 pub fn stored_between(
     conn: &mut DbConnection,
