@@ -479,6 +479,50 @@ async fn a_second_run_and_a_resumed_run_store_every_ticket_once() {
     }
 }
 
+/// On PostgreSQL two writers store batches at once; a code in two batches in flight would
+/// make their open transactions wait on each other. Every record here comes twice, one
+/// batch apart.
+#[tokio::test]
+async fn a_code_twice_in_neighbouring_batches_is_stored_once_by_concurrent_writers() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("twice.jsonl");
+        let mut once = Vec::new();
+        let spec = tongdai_server::import_synth::SyntheticSpec::two_years(12);
+        tongdai_server::import_synth::write_synthetic_jsonl(app.intake.router(), &spec, &mut once)
+            .unwrap();
+        let mut text = String::new();
+        for line in String::from_utf8(once).unwrap().lines() {
+            text.push_str(line);
+            text.push('\n');
+            text.push_str(line);
+            text.push('\n');
+        }
+        std::fs::write(&file, text).unwrap();
+        let mut opts = options(ImportFormat::Jsonl, &file, dir.path());
+        opts.batch_size = 1;
+        let summary = import(&app, &opts);
+        assert!(summary.finished, "{backend}: {summary:?}");
+        assert_eq!(
+            (
+                summary.read,
+                summary.imported,
+                summary.skipped,
+                summary.rejected
+            ),
+            (24, 12, 12, 0),
+            "{backend}: {summary:?}"
+        );
+        let mut conn = app.db.db.conn().unwrap();
+        assert_eq!(tickets::count_tickets(&mut conn).unwrap(), 12, "{backend}");
+        let run = tongdai_storage::import::find_run(&mut conn, &summary.run_id)
+            .unwrap()
+            .unwrap();
+        assert_eq!((run.lines_done, run.imported), (24, 12), "{backend}");
+    }
+}
+
 #[tokio::test]
 async fn absent_deadlines_follow_the_policy_in_force_at_created_at_and_given_ones_are_kept() {
     for backend in backends() {

@@ -11,9 +11,15 @@
 //! counts of the month (the SQL knows no pauses or send-backs, which the seed has none of).
 //! Target: at most 1.5× the SQL.
 //!
-//! The seed (one psql statement per table, deterministic) is kept in the database
-//! `TONGDAI_BENCH_REPORT_DB` (default `tongdai_bench_report`) and reused while it holds
-//! `TONGDAI_BENCH_TICKETS` (default 5000000) tickets: the first run takes several minutes.
+//! The tickets are imported through `tongdai import` (the library's `import_file`, the same
+//! reader, validation, replay and batched writers as the command) from a JSONL file that
+//! `import_synth` writes: 24 months from December 2024, filed with, forwarded and
+//! transferred between 120 agencies `BENCH-001` … `BENCH-120` (added to a copy of the demo
+//! jurisdiction), with pauses, extensions, transfers, returns, reopenings, rejections,
+//! ratings and open tickets. The import's tickets/s is printed in the same run. The database
+//! `TONGDAI_BENCH_REPORT_DB` (default `tongdai_bench_report`) is kept and reused while it
+//! holds `TONGDAI_BENCH_TICKETS` (default 5000000) tickets of a finished import: the first
+//! run imports for about 25 minutes on 2 cores.
 //! Environment: TONGDAI_BENCH_DATABASE_URL (the server, default
 //! postgres://postgres@127.0.0.1:5432/postgres), TONGDAI_BENCH_PERIOD (default 2026-06).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -23,13 +29,27 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use tongdai_domain::FixedClock;
-use tongdai_server::{Config, app};
+use tongdai_intake::import::Importer;
+use tongdai_server::import_cmd::{ImportFormat, ImportOptions, import_file};
+use tongdai_server::import_synth::{SyntheticSpec, write_synthetic_jsonl};
+use tongdai_server::{Config, SystemClock, app};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The output of `sql`, or `None` when it fails (no such database or table yet).
+fn psql_try(url: &str, sql: &str) -> Option<String> {
+    let out = std::process::Command::new("psql")
+        .args(["-qAtX", "-v", "ON_ERROR_STOP=1", url, "-c", sql])
+        .output()
+        .expect("psql runs");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn psql(url: &str, sql: &str) -> String {
@@ -47,127 +67,57 @@ fn psql(url: &str, sql: &str) -> String {
 
 const AGENCIES: u32 = 120;
 
-/// RFC 3339 in +07:00 of a UTC `timestamp` expression, as the service writes payloads.
-fn local(expr: &str) -> String {
-    format!("to_char(({expr}) + interval '7 hours', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"')")
+/// A copy of the demo jurisdiction with the bench's agencies added, in force throughout.
+fn bench_jurisdiction(root: &std::path::Path, into: &std::path::Path) -> Vec<String> {
+    let from = root.join("config/jurisdiction");
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, into.join(path.file_name().unwrap())).unwrap();
+    }
+    let codes: Vec<String> = (1..=AGENCIES).map(|a| format!("BENCH-{a:03}")).collect();
+    let mut agencies = std::fs::read_to_string(into.join("agencies.toml")).unwrap();
+    for (i, code) in codes.iter().enumerate() {
+        agencies.push_str(&format!(
+            "\n[[agency]]\ncode = \"{code}\"\nname = \"Đơn vị thử {}\"\nkind = \"department\"\nvalid_from = 1900-01-01\n",
+            i + 1
+        ));
+    }
+    std::fs::write(into.join("agencies.toml"), agencies).unwrap();
+    codes
 }
 
-fn seed(url: &str, n: u64) {
-    let start = Instant::now();
-    psql(
-        url,
-        &format!(
-            "INSERT INTO agencies (code, name, kind, area_code, valid_from, valid_to, basis, confirmed)
-             SELECT 'BENCH-' || lpad(a::text, 3, '0'), 'Đơn vị thử ' || a, 'department', NULL,
-                    DATE '2020-01-01', NULL, 'bench', TRUE
-             FROM generate_series(1, {AGENCIES}) a
-             ON CONFLICT (code) DO NOTHING"
-        ),
-    );
-    // One row per ticket with its pseudo-random story; h(k) is deterministic per ticket.
-    let h = |k: u32| format!("(abs(hashint8(i * 16 + {k})::bigint) % 1000)");
-    psql(url, "DROP TABLE IF EXISTS bench_seed");
-    psql(
-        url,
-        &format!(
-            "CREATE UNLOGGED TABLE bench_seed AS
-             SELECT i,
-               lpad(to_hex(i), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(i), 12, '0') AS id,
-               'BENCH-' || lpad(i::text, 10, '0') AS code,
-               timestamp '2024-11-30 17:00:00' + (i::float8 / {n}) * interval '730 days' AS created,
-               'BENCH-' || lpad((1 + {a} % {AGENCIES})::text, 3, '0') AS agency,
-               'BENCH-' || lpad((1 + {b} % {AGENCIES})::text, 3, '0') AS agency2,
-               {answer} AS answer_hours,
-               -- Open: 30% of the last two months, and a backlog of 0.1% older ones.
-               (({open} < 300 AND i > {n} / 12 * 11) OR {open} = 0) AS open,
-               -- Extensions and transfers happen before the answer.
-               ({ext} < 50 AND {answer} > 240) AS extended,
-               ({transfer} < 50 AND {answer} > 48) AS transferred,
-               {rated} AS rated
-             FROM generate_series(1, {n}) i",
-            a = h(1),
-            b = h(2),
-            // Answers within 0–20 days: a deadline of 14 days leaves ~30% late.
-            answer = format!("(1 + {} % 480)", h(3)),
-            open = h(4),
-            ext = h(5),
-            transfer = h(6),
-            rated = h(7),
-        ),
-    );
-    eprintln!("seed table: {:.0?}", start.elapsed());
-    psql(
-        url,
-        "ALTER TABLE bench_seed ADD COLUMN due timestamp, ADD COLUMN answered timestamp, ADD COLUMN holder text, ADD COLUMN last timestamp",
-    );
-    psql(
-        url,
-        "UPDATE bench_seed SET
-           due = CASE WHEN transferred THEN created + interval '16 days' ELSE created + interval '14 days' END,
-           answered = CASE WHEN open THEN NULL ELSE created + answer_hours * interval '1 hour' END,
-           holder = CASE WHEN transferred THEN agency2 ELSE agency END",
-    );
-    psql(
-        url,
-        "UPDATE bench_seed SET last = COALESCE(answered + interval '2 days', created + interval '2 days')",
-    );
-    eprintln!("seed stories: {:.0?}", start.elapsed());
-    psql(
-        url,
-        "INSERT INTO tickets (id, code, channel, status, priority, category_code, area_code, address,
-               latitude, longitude, title, description, agency_code, reporter_name, reporter_phone,
-               reporter_email, reporter_subject, consent_at, routing_decision, forward_due_at,
-               accept_due_at, answer_due_at, created_at, updated_at, closed_at, attributes,
-               submitted_by, version, answer_paused_at, pending_extension_until, published_at, search_text)
-             SELECT id, code, (ARRAY['web','app','phone','email','open311'])[1 + i % 5],
-               CASE WHEN open THEN 'in_progress' ELSE 'closed' END, 'binh-thuong',
-               (ARRAY['chieu-sang.den-duong','giao-thong.o-ga','moi-truong.rac-thai','cap-thoat-nuoc.ngap-nuoc'])[1 + i % 4],
-               NULL, NULL, NULL, NULL, 'Phản ánh thử', 'Nội dung thử', holder, NULL, NULL, NULL, NULL,
-               created, NULL, created, created + interval '8 hours',
-               CASE WHEN extended THEN due + interval '6 days' ELSE due END,
-               created, last, CASE WHEN open THEN NULL ELSE answered + interval '2 days' END, '{}',
-               NULL, 6, NULL, NULL, answered, 'phan anh thu'
-             FROM bench_seed",
-    );
-    eprintln!("tickets: {:.0?}", start.elapsed());
-    let deadline = |cause: &str, agency: &str, due: &str| {
-        format!(
-            "'{{\"cause\":\"{cause}\",\"agency\":\"' || {agency} || '\",\"forward_due\":null,\"accept_due\":null,\"answer_due\":\"' || {} || '\",\"paused_at\":null,\"clock\":null}}'",
-            local(due)
-        )
+/// Writes the synthetic history of `n` tickets and imports it; prints both speeds.
+fn seed(state: &tongdai_server::AppState, agencies: Vec<String>, n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.jsonl");
+    let started = Instant::now();
+    let stats = {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+        let mut spec = SyntheticSpec::two_years(n);
+        spec.agencies = Some(agencies);
+        write_synthetic_jsonl(state.intake.router(), &spec, &mut out).unwrap()
     };
-    // Every ticket's events in one statement: filing, routing, its deadline, acceptance,
-    // maybe a transfer or an extension, the answer and its publication, a rating, closure.
-    psql(
-        url,
-        &format!(
-            "INSERT INTO ticket_events (id, ticket_id, seq, kind, actor_kind, actor_ref, occurred_at, visibility, payload)
-             SELECT s.id || '-' || e.seq, s.id, e.seq, e.kind, 'system', 'bench', e.at, e.visibility, e.payload
-             FROM bench_seed s
-             CROSS JOIN LATERAL (VALUES
-               (1, 'created', s.created, 'public', '{{}}', true),
-               (2, 'routed', s.created, 'public', '{{\"agency\":\"' || s.agency || '\"}}', true),
-               (3, 'deadline_set', s.created, 'internal', {routed}, true),
-               (4, 'accepted', s.created + interval '1 hour', 'public', '{{}}', true),
-               (5, 'transferred', s.created + interval '2 days', 'public', '{{\"from\":\"' || s.agency || '\",\"to\":\"' || s.agency2 || '\",\"reason\":\"thử\"}}', s.transferred),
-               (6, 'deadline_set', s.created + interval '2 days', 'internal', {transfer}, s.transferred),
-               (7, 'extension_approved', s.created + interval '10 days', 'public', '{{}}', s.extended),
-               (8, 'deadline_set', s.created + interval '10 days', 'internal', {extension}, s.extended),
-               (9, 'answer_submitted', s.answered, 'internal', '{{\"agency\":\"' || s.holder || '\",\"answer\":\"thử\",\"needs_approval\":false}}', NOT s.open),
-               (10, 'published', s.answered, 'public', '{{\"agency\":\"' || s.holder || '\",\"answer\":\"thử\"}}', NOT s.open),
-               (11, 'rated', s.answered + interval '1 day', 'internal', '{{\"rating\":' || (1 + s.rated % 5) || ',\"comment\":null}}', NOT s.open AND s.rated < 300),
-               (12, 'closed', s.answered + interval '2 days', 'public', '{{}}', NOT s.open)
-             ) AS e(seq, kind, at, visibility, payload, present)
-             WHERE e.present",
-            routed = deadline("routed", "s.agency", "s.created + interval '14 days'"),
-            transfer = deadline("transfer", "s.agency2", "s.created + interval '16 days'"),
-            extension = deadline("extension", "s.holder", "s.due + interval '6 days'"),
-        ),
+    eprintln!(
+        "  wrote {} tickets with {} events ({:.1} GB) in {:.0} s",
+        stats.tickets,
+        stats.events,
+        std::fs::metadata(&file).unwrap().len() as f64 / 1e9,
+        started.elapsed().as_secs_f64()
     );
-    psql(url, "DROP TABLE bench_seed");
-    psql(url, "VACUUM ANALYZE tickets");
-    psql(url, "VACUUM ANALYZE ticket_events");
-    eprintln!("events: {:.0?}", start.elapsed());
+    let importer = Importer::new(
+        Arc::new(state.intake.router().clone()),
+        state.intake.limits().clone(),
+    );
+    let mut options = ImportOptions::new(ImportFormat::Jsonl, &file);
+    options.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let summary = import_file(&state.db, &importer, &options, &SystemClock).unwrap();
+    println!("  tongdai import: {}", summary.line());
+    println!(
+        "  import speed:             {:>8.0} tickets/s ({:.0} stored events/s)",
+        summary.tickets_per_second(),
+        summary.events as f64 / summary.seconds
+    );
+    assert_eq!(summary.rejected, 0, "the synthetic history is all valid");
 }
 
 /// One statement: per agency, the month's first answers against the last deadline set
@@ -190,7 +140,11 @@ fn hand_sql(from: &str, to: &str) -> String {
            SELECT d.ticket_id,
              (array_agg(d.payload::jsonb->>'agency' ORDER BY d.seq DESC) FILTER (WHERE d.payload::jsonb->>'cause' <> 'extension'))[1] AS agency,
              (array_agg((d.payload::jsonb->>'answer_due')::timestamptz ORDER BY d.seq DESC) FILTER (WHERE d.payload::jsonb->>'cause' <> 'extension'))[1] AS given,
-             (array_agg((d.payload::jsonb->>'answer_due')::timestamptz ORDER BY d.seq DESC))[1] AS effective
+             (array_agg((d.payload::jsonb->>'answer_due')::timestamptz ORDER BY d.seq DESC))[1] AS effective,
+             -- A clock stopped for the citizen at the end: overdue only if already late then.
+             (array_agg(CASE WHEN d.payload::jsonb->>'cause' = 'pause'
+                 THEN COALESCE((d.payload::jsonb->>'paused_at')::timestamptz, d.occurred_at::timestamptz) END
+               ORDER BY d.seq DESC))[1] AS paused
            FROM ev d LEFT JOIN ans a ON a.ticket_id = d.ticket_id
            WHERE d.kind = 'deadline_set' AND (a.seq IS NULL OR d.seq < a.seq)
            GROUP BY d.ticket_id
@@ -199,8 +153,8 @@ fn hand_sql(from: &str, to: &str) -> String {
            count(*) FILTER (WHERE a.at >= '{from}' AND a.at::timestamptz <= per.given) AS on_time,
            count(*) FILTER (WHERE a.at >= '{from}' AND a.at::timestamptz > per.given AND a.at::timestamptz <= per.effective) AS late_ext,
            count(*) FILTER (WHERE a.at >= '{from}' AND a.at::timestamptz > per.effective) AS late,
-           count(*) FILTER (WHERE a.at IS NULL AND per.effective > '{to}'::timestamptz) AS open_in_time,
-           count(*) FILTER (WHERE a.at IS NULL AND per.effective <= '{to}'::timestamptz) AS open_overdue
+           count(*) FILTER (WHERE a.at IS NULL AND per.effective > COALESCE(per.paused, '{to}'::timestamptz)) AS open_in_time,
+           count(*) FILTER (WHERE a.at IS NULL AND per.effective <= COALESCE(per.paused, '{to}'::timestamptz)) AS open_overdue
          FROM per LEFT JOIN ans a ON a.ticket_id = per.ticket_id
          GROUP BY per.agency ORDER BY per.agency"
     )
@@ -222,25 +176,29 @@ fn main() {
     let label = env_or("TONGDAI_BENCH_PERIOD", "2026-06".to_owned());
     let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
     let url = format!("{base}/{name}");
-    if psql(
-        &server,
-        &format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'"),
-    ) == "0"
-    {
-        psql(&server, &format!("CREATE DATABASE {name}"));
-    }
-    // TestDatabase's UTC session: timestamps are compared as stored.
-    psql(
-        &url,
-        &format!("ALTER DATABASE {name} SET timezone TO 'UTC'"),
-    );
-
     let data = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let jurisdiction = tempfile::tempdir().unwrap();
+    let agencies = bench_jurisdiction(&root, jurisdiction.path());
+    // Reused only when a finished import left exactly the tickets asked for.
+    let have = psql_try(
+        &url,
+        "SELECT (SELECT count(*) FROM tickets) || '/' || (SELECT count(*) FROM import_runs WHERE finished_at IS NOT NULL)",
+    );
+    let reuse = have.as_deref() == Some(format!("{n}/1").as_str());
+    if !reuse {
+        eprintln!("importing {n} tickets into {name} (had {have:?}) …");
+        psql(&server, &format!("DROP DATABASE IF EXISTS {name}"));
+        psql(&server, &format!("CREATE DATABASE {name}"));
+        psql(
+            &url,
+            &format!("ALTER DATABASE {name} SET timezone TO 'UTC'"),
+        );
+    }
     let config = Config::from_toml_layers(&format!(
         "[database]\nurl = {url:?}\npool_size = 4\n[data]\ndir = {data:?}\n[jurisdiction]\ndir = {j:?}\n[calendar]\ndir = {c:?}\n[report.delivery]\nscheduled = false\n",
         data = data.path().display().to_string(),
-        j = root.join("config/jurisdiction").display().to_string(),
+        j = jurisdiction.path().display().to_string(),
         c = root.join("config/calendar").display().to_string(),
     ))
     .unwrap();
@@ -249,19 +207,10 @@ fn main() {
         .unwrap()
         .with_timezone(&chrono::Utc);
     let state = app::prepare(config, Arc::new(FixedClock::new(now))).unwrap();
-    let have: u64 = psql(
-        &url,
-        "SELECT count(*) FROM tickets WHERE code LIKE 'BENCH-%'",
-    )
-    .parse()
-    .unwrap();
-    if have != n {
-        eprintln!("seeding {n} tickets into {name} (had {have}) …");
-        psql(
-            &url,
-            "TRUNCATE ticket_events, attachments, idempotency_keys, outbox, tickets CASCADE",
-        );
-        seed(&url, n);
+    if !reuse {
+        seed(&state, agencies, usize::try_from(n).unwrap());
+        psql(&url, "VACUUM ANALYZE tickets");
+        psql(&url, "VACUUM ANALYZE ticket_events");
     }
     let events: u64 = psql(&url, "SELECT count(*) FROM ticket_events")
         .parse()

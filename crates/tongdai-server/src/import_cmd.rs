@@ -7,6 +7,7 @@
 //! batch, with the run's progress), so a run cut short continues after its last committed
 //! batch. Errors: `anyhow`, as in the rest of the CLI.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -572,8 +573,84 @@ fn progress_bar(total: u64, shown: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// One batch on its way from the reader to a writer.
+struct PreparedBatch {
+    /// Its place in the file: batches commit in this order.
+    index: u64,
+    tickets: Vec<ImportedTicket>,
+    /// The position of the batch's last record: the run's progress once it commits.
+    last_position: i64,
+    rejected: usize,
+    /// Codes already in a batch in flight: skipped like codes already stored.
+    twice: usize,
+    read: usize,
+    /// Bytes of the file read so far, for the progress bar.
+    offset: u64,
+}
+
+/// Batches prepared ahead of the writers: enough to keep them busy, few enough to bound
+/// memory.
+const BATCHES_AHEAD: usize = 2;
+
+/// Writers on PostgreSQL (one per core here; SQLite has one writer at a time anyway).
+const POSTGRES_WRITERS: usize = 2;
+
+/// The order in which batches commit, shared by the writers.
+#[derive(Default)]
+struct CommitOrder {
+    state: std::sync::Mutex<OrderState>,
+    turned: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct OrderState {
+    /// The index of the batch whose turn it is to commit.
+    next: u64,
+    /// No batch commits any more (an error, or `stop_after_batches` reached).
+    halted: bool,
+}
+
+impl CommitOrder {
+    /// Blocks until batch `index` may commit; false when the import halted meanwhile.
+    fn wait_for(&self, index: u64) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        while state.next != index && !state.halted {
+            state = match self.turned.wait(state) {
+                Ok(s) => s,
+                Err(_) => return false,
+            };
+        }
+        !state.halted
+    }
+
+    fn committed(&self, index: u64, halt: bool) {
+        if let Ok(mut state) = self.state.lock() {
+            state.next = index + 1;
+            state.halted |= halt;
+        }
+        self.turned.notify_all();
+    }
+
+    fn halt(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.halted = true;
+        }
+        self.turned.notify_all();
+    }
+}
+
 /// Imports `options.file` into `db`. Bad records never stop it: they go to the rejects
 /// file. Resumes the unfinished run of the same file, if any.
+///
+/// One thread reads, validates and replays records (CPU) while writers store the batches
+/// before (on PostgreSQL two, each on its own connection, so the database works on both
+/// cores). Batches commit one at a time in file order (a writer waits for its turn inside
+/// its transaction), so the run's progress is always a prefix of the file; the rejects of
+/// a batch are flushed before it is handed over, hence before it commits. A code twice
+/// within the batches in flight is skipped by the reader: two open transactions inserting
+/// one code would wait on each other.
 pub fn import_file(
     db: &Database,
     importer: &Importer,
@@ -592,69 +669,203 @@ pub fn import_file(
         .unwrap_or(0);
     let bar = progress_bar(total, options.progress);
     let mut records = Records::open(options.format, &options.file)?;
-    let mut summary = ImportSummary {
+    let batch_size = options.batch_size.max(1);
+    let writers = match db.backend() {
+        tongdai_storage::Backend::Postgres => POSTGRES_WRITERS,
+        tongdai_storage::Backend::Sqlite => 1,
+    };
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<PreparedBatch>(BATCHES_AHEAD);
+    // Taken (dropped) once the writers are done, which tells a reader blocked on a full
+    // channel to stop.
+    let receiver = std::sync::Mutex::new(Some(receiver));
+    let order = CommitOrder {
+        state: std::sync::Mutex::new(OrderState {
+            next: 0,
+            halted: false,
+        }),
+        turned: std::sync::Condvar::new(),
+    };
+    let in_flight = writers + BATCHES_AHEAD + 1;
+
+    // The reader: returns when the file ends or the writers stop listening.
+    let read_all = move || -> anyhow::Result<()> {
+        let new_batch = |index: u64, last_position: i64, offset: u64| PreparedBatch {
+            index,
+            tickets: Vec::with_capacity(batch_size),
+            last_position,
+            rejected: 0,
+            twice: 0,
+            read: 0,
+            offset,
+        };
+        let mut batch = new_batch(0, done, 0);
+        let mut recent: std::collections::VecDeque<HashSet<String>> =
+            std::collections::VecDeque::new();
+        let mut codes: HashSet<String> = HashSet::new();
+        loop {
+            let next = records.next()?;
+            let end = next.is_none();
+            if let Some(read) = next {
+                batch.offset = read.offset;
+                if read.position <= done {
+                    continue;
+                }
+                batch.read += 1;
+                batch.last_position = read.position;
+                match read.record.and_then(|r| importer.prepare(r)) {
+                    Ok(ticket) => {
+                        let code = ticket.ticket.code.to_string();
+                        if recent.iter().any(|set| set.contains(&code)) || codes.contains(&code) {
+                            batch.twice += 1;
+                        } else {
+                            codes.insert(code);
+                            batch.tickets.push(ticket);
+                        }
+                    }
+                    Err(reasons) => {
+                        batch.rejected += 1;
+                        let line = json!({
+                            "record": read.position,
+                            "line": read.line,
+                            "code": read.code,
+                            "reasons": reasons,
+                        });
+                        writeln!(rejects, "{line}")?;
+                    }
+                }
+            }
+            if batch.tickets.len() >= batch_size || (end && batch.read > 0) {
+                // Rejects first: a crash before the commit rewrites them on resume.
+                rejects.flush()?;
+                recent.push_back(std::mem::take(&mut codes));
+                if recent.len() > in_flight {
+                    recent.pop_front();
+                }
+                let next = new_batch(batch.index + 1, batch.last_position, batch.offset);
+                if sender.send(std::mem::replace(&mut batch, next)).is_err() {
+                    return Ok(());
+                }
+            }
+            if end {
+                rejects.flush()?;
+                return Ok(());
+            }
+        }
+    };
+
+    let summary = std::sync::Mutex::new(ImportSummary {
         run_id: run.id.clone(),
         resumed_after: resumed.then_some(done),
         ..ImportSummary::default()
-    };
-    let batch_size = options.batch_size.max(1);
-    let mut batch: Vec<ImportedTicket> = Vec::with_capacity(batch_size);
-    let mut batch_rejected = 0usize;
-    let mut last_position = done;
-    let mut batches = 0usize;
-    loop {
-        let next = records.next()?;
-        let end = next.is_none();
-        if let Some(read) = next {
-            if read.position <= done {
-                bar.set_position(read.offset);
-                continue;
-            }
-            summary.read += 1;
-            last_position = read.position;
-            let outcome = read.record.and_then(|r| importer.prepare(r));
-            match outcome {
-                Ok(ticket) => batch.push(ticket),
-                Err(reasons) => {
-                    batch_rejected += 1;
-                    let line = json!({
-                        "record": read.position,
-                        "line": read.line,
-                        "code": read.code,
-                        "reasons": reasons,
-                    });
-                    writeln!(rejects, "{line}")?;
+    });
+    // One writer: takes batches until the reader is done or the import halts.
+    let write = |mut conn: tongdai_storage::db::PooledDb| -> anyhow::Result<()> {
+        loop {
+            let next = match receiver.lock() {
+                Ok(r) => r.as_ref().and_then(|r| r.recv().ok()),
+                Err(_) => return Err(anyhow::anyhow!("an import writer panicked")),
+            };
+            let Some(batch) = next else {
+                return Ok(());
+            };
+            let index = batch.index;
+            let stored = import::store_batch_in_turn(
+                &mut conn,
+                &run.id,
+                &batch.tickets,
+                batch.last_position,
+                batch.rejected,
+                || order.wait_for(index),
+            );
+            let outcome = match stored {
+                Ok(Some(outcome)) => outcome,
+                // Halted while waiting: rolled back.
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    order.halt();
+                    return Err(e.into());
                 }
+            };
+            let stop = options
+                .stop_after_batches
+                .is_some_and(|n| usize::try_from(index + 1).unwrap_or(usize::MAX) >= n);
+            {
+                let Ok(mut s) = summary.lock() else {
+                    order.halt();
+                    return Err(anyhow::anyhow!("an import writer panicked"));
+                };
+                s.read += batch.read;
+                s.imported += outcome.imported;
+                s.events += outcome.events;
+                s.skipped += outcome.skipped.len() + batch.twice;
+                s.rejected += batch.rejected;
+                bar.set_position(batch.offset);
+                bar.set_message(format!(
+                    "{} imported, {} skipped, {} rejected",
+                    s.imported, s.skipped, s.rejected
+                ));
             }
-            bar.set_position(read.offset);
-        }
-        if batch.len() >= batch_size || (end && (!batch.is_empty() || batch_rejected > 0)) {
-            // Rejects first: a crash before the commit rewrites them on resume.
-            rejects.flush()?;
-            let outcome =
-                import::store_batch(&mut conn, &run.id, &batch, last_position, batch_rejected)?;
-            summary.imported += outcome.imported;
-            summary.events += outcome.events;
-            summary.skipped += outcome.skipped.len();
-            summary.rejected += batch_rejected;
-            batch.clear();
-            batch_rejected = 0;
-            batches += 1;
-            bar.set_message(format!(
-                "{} imported, {} skipped, {} rejected",
-                summary.imported, summary.skipped, summary.rejected
-            ));
-            if options.stop_after_batches.is_some_and(|n| batches >= n) {
-                bar.abandon();
-                summary.seconds = started.elapsed().as_secs_f64();
-                return Ok(summary);
+            order.committed(index, stop);
+            if stop {
+                return Ok(());
             }
         }
-        if end {
-            break;
-        }
+    };
+
+    let mut connections = Vec::with_capacity(writers);
+    connections.push(conn);
+    for _ in 1..writers {
+        connections.push(db.conn()?);
     }
-    rejects.flush()?;
+    let (read, written) = std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("import-reader".into())
+            .spawn_scoped(scope, read_all);
+        let mut handles = Vec::new();
+        for (i, conn) in connections.into_iter().enumerate() {
+            let write = &write;
+            handles.push(
+                std::thread::Builder::new()
+                    .name(format!("import-writer-{i}"))
+                    .spawn_scoped(scope, move || write(conn)),
+            );
+        }
+        let mut written: anyhow::Result<()> = Ok(());
+        for handle in handles {
+            let result = match handle {
+                Ok(h) => h
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an import writer panicked"))),
+                Err(e) => Err(anyhow::Error::new(e).context("starting an import writer")),
+            };
+            if written.is_ok() {
+                written = result;
+            }
+        }
+        // Every writer has returned: the reader sees the channel closed and returns too.
+        if let Ok(mut r) = receiver.lock() {
+            drop(r.take());
+        }
+        let read = match reader {
+            Ok(h) => h
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the import reader panicked"))),
+            Err(e) => Err(anyhow::Error::new(e).context("starting the import reader")),
+        };
+        (read, written)
+    });
+    written?;
+    let mut summary = summary
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("an import writer panicked"))?;
+    let stopped = order.state.lock().map(|s| s.halted).unwrap_or(true);
+    summary.seconds = started.elapsed().as_secs_f64();
+    if stopped {
+        bar.abandon();
+        return Ok(summary);
+    }
+    read?;
+    let mut conn = db.conn()?;
     import::finish_run(&mut conn, &run.id, clock.now())?;
     bar.finish_and_clear();
     summary.finished = true;

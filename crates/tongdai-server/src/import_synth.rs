@@ -23,8 +23,8 @@ pub struct SyntheticSpec {
     pub start: NaiveDate,
     pub months: u32,
     pub seed: u64,
-    /// Agencies forwards and transfers go to (default: every agency in force on the day,
-    /// except the triage queue).
+    /// Agencies tickets are filed with, forwarded and transferred to (default: routing's
+    /// choice at filing, then every agency in force on the day except the triage queue).
     pub agencies: Option<Vec<String>>,
 }
 
@@ -176,7 +176,6 @@ pub fn write_synthetic_jsonl(
         let Ok(decision) = router.route(&report) else {
             continue;
         };
-        let mut agency = decision.agency_code.clone();
         let mut story = Story {
             events: Vec::new(),
             at: created,
@@ -189,8 +188,17 @@ pub fn write_synthetic_jsonl(
                 }
             }
         };
-        let roll = rng.random_range(0..100);
+        // With a list of its own, the old system filed tickets with those agencies too.
         let mut filing: Option<String> = None;
+        let mut agency = match &spec.agencies {
+            Some(_) if decision.outcome != Outcome::Triage => {
+                let picked = pick_other(&mut rng, &triage);
+                filing = Some(picked.clone());
+                picked
+            }
+            _ => decision.agency_code.clone(),
+        };
+        let roll = rng.random_range(0..100);
         if decision.outcome == Outcome::Triage || roll < 15 {
             // Filed into the IOC's triage queue (as the old system recorded it).
             filing = Some(triage.clone());

@@ -15,7 +15,7 @@ use tongdai_domain::TicketEvent;
 use uuid::Uuid;
 
 use crate::db::DbConnection;
-use crate::error::StorageResult;
+use crate::error::{StorageError, StorageResult};
 use crate::schema::{import_runs, ticket_events, tickets};
 use crate::tickets::{EventRow, NewTicket, TicketRow, event_id, json_text, naive, utc};
 use crate::work::SummaryUpdate;
@@ -190,7 +190,24 @@ pub fn store_batch(
     lines_done: i64,
     rejected: usize,
 ) -> StorageResult<BatchOutcome> {
-    conn.transaction(|conn| {
+    store_batch_in_turn(conn, run_id, batch, lines_done, rejected, || true)?.ok_or_else(|| {
+        StorageError::Conflict("the batch was abandoned before its commit".to_owned())
+    })
+}
+
+/// [`store_batch`] for several writers: `turn` is called once the rows are written, before
+/// the run's progress moves and the transaction commits. It blocks until the batches before
+/// this one have committed (so the stored progress is always a prefix of the file) and
+/// returns false to abandon the batch: rolled back, `None`.
+pub fn store_batch_in_turn(
+    conn: &mut DbConnection,
+    run_id: &str,
+    batch: &[ImportedTicket],
+    lines_done: i64,
+    rejected: usize,
+    turn: impl FnOnce() -> bool,
+) -> StorageResult<Option<BatchOutcome>> {
+    let result = conn.transaction(|conn| {
         let codes: Vec<String> = batch.iter().map(|t| t.ticket.code.to_string()).collect();
         let mut taken: HashSet<String> = HashSet::new();
         for chunk in codes.chunks(TICKETS_PER_INSERT) {
@@ -228,6 +245,11 @@ pub fn store_batch(
         insert_rows(conn, &rows, &events)?;
         outcome.imported = rows.len();
         outcome.events = events.len();
+        if !turn() {
+            return Err(StorageError::Query(
+                diesel::result::Error::RollbackTransaction,
+            ));
+        }
         let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         diesel::update(import_runs::table.find(run_id))
             .set((
@@ -238,5 +260,10 @@ pub fn store_batch(
             ))
             .execute(conn)?;
         Ok(outcome)
-    })
+    });
+    match result {
+        Ok(outcome) => Ok(Some(outcome)),
+        Err(StorageError::Query(diesel::result::Error::RollbackTransaction)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
