@@ -74,10 +74,18 @@ anonymous_per_minute = 0
 [report.delivery]
 # Tests drive the delivery schedule themselves on the fixed clock.
 scheduled = false
+[mail]
+# Tests of outgoing mail turn the sender on (or drive it themselves on the fixed clock).
+send = false
+agency_contacts = {contacts:?}
 "#,
         data = data_dir.display().to_string(),
         jurisdiction = root.join("config/jurisdiction").display().to_string(),
         calendar = root.join("config/calendar").display().to_string(),
+        contacts = root
+            .join("config/agency-contacts.toml")
+            .display()
+            .to_string(),
     ))
     .expect("test config is valid")
 }
@@ -165,4 +173,27 @@ pub async fn assert_problem(
         "the body names the request id of the header"
     );
     body
+}
+
+/// Another instance of the server on `app`'s database, as a second machine behind the same
+/// load balancer would be: its own data folder and port, the same clock.
+pub struct Instance {
+    pub base: String,
+    /// Kept for the instance's life (its secret, attachments and `.eml` files).
+    _data_dir: tempfile::TempDir,
+}
+
+pub async fn spawn_instance(app: &TestApp, change: impl FnOnce(&mut Config)) -> Instance {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&app.db.url, data_dir.path());
+    change(&mut config);
+    let state = app::prepare(config, app.clock.clone()).expect("the second instance prepares");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let application = Application::with_listener(state, listener).unwrap();
+    let base = format!("http://{}", application.addr());
+    tokio::spawn(application.into_server());
+    Instance {
+        base,
+        _data_dir: data_dir,
+    }
 }

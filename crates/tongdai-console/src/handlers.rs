@@ -743,6 +743,11 @@ fn render_ticket(
         reporter,
         attachments,
         events,
+        mails: pages::mails(
+            &view.messages,
+            t.reporter.email.as_deref(),
+            view.shows_reporter,
+        ),
         forms,
         version: t.version,
         csrf,

@@ -526,6 +526,73 @@ pub struct Attachment {
     pub public: bool,
 }
 
+/// One outgoing message of the ticket, as staff see it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub kind: String,
+    pub recipient: String,
+    /// `sent`, `not-sent`, `pending`, `retrying`, `dead` (a CSS class and a test hook).
+    pub status_code: &'static str,
+    pub status: &'static str,
+    pub attempts: i32,
+    pub when: String,
+    pub iso: String,
+    /// The last error, or why it was not sent.
+    pub detail: Option<String>,
+}
+
+/// The ticket's messages. A citizen's address is shown only to those who may see the
+/// reporter (`shows_reporter`); the others read "người phản ánh", in errors too.
+pub fn mails(
+    rows: &[tongdai_storage::outbox::MailRow],
+    reporter_email: Option<&str>,
+    shows_reporter: bool,
+) -> Vec<Mail> {
+    use tongdai_storage::outbox::MailStatus;
+    let hide = |text: &str| match reporter_email {
+        Some(email) if !shows_reporter && !email.is_empty() => {
+            text.replace(email, "(địa chỉ người phản ánh)")
+        }
+        _ => text.to_owned(),
+    };
+    rows.iter()
+        .map(|row| {
+            let kind = tongdai_notify::Kind::from_topic(&row.topic);
+            let to_citizen = kind.is_some_and(tongdai_notify::Kind::to_citizen);
+            let status = row.status();
+            let recipient = match (&row.recipient, to_citizen && !shows_reporter) {
+                (_, true) => "Người phản ánh".to_owned(),
+                (Some(r), false) => r.clone(),
+                (None, false) if to_citizen => {
+                    reporter_email.map_or_else(|| "Người phản ánh".to_owned(), str::to_owned)
+                }
+                (None, false) => "Đơn vị xử lý".to_owned(),
+            };
+            let at = row
+                .sent_at
+                .or(row.dead_at)
+                .or(row.last_attempt_at)
+                .unwrap_or(row.created_at)
+                .and_utc();
+            let detail = match status {
+                MailStatus::NotSent => row.note.as_deref().map(hide),
+                MailStatus::Sent | MailStatus::Pending => None,
+                MailStatus::Retrying | MailStatus::Dead => row.last_error.as_deref().map(hide),
+            };
+            Mail {
+                kind: kind.map_or_else(|| row.topic.clone(), |k| k.label_vi().to_owned()),
+                recipient,
+                status_code: status.code(),
+                status: status.label_vi(),
+                attempts: row.attempts,
+                when: tongdai_domain::datetime_vi(&at),
+                iso: tongdai_domain::to_local(at).to_rfc3339(),
+                detail,
+            }
+        })
+        .collect()
+}
+
 pub fn size_vi(bytes: i64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
@@ -822,6 +889,7 @@ pub struct TicketPage {
     pub reporter: Option<Vec<Fact>>,
     pub attachments: Vec<Attachment>,
     pub events: Vec<Event>,
+    pub mails: Vec<Mail>,
     pub forms: Vec<ActionForm>,
     pub version: i64,
     pub csrf: String,

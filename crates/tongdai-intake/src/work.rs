@@ -244,6 +244,8 @@ pub struct StaffTicket {
     pub allowed: Vec<Action>,
     /// Whether this caller may see the reporter's contact.
     pub shows_reporter: bool,
+    /// The ticket's outgoing messages (mail), oldest first, with their delivery state.
+    pub messages: Vec<tongdai_storage::outbox::MailRow>,
 }
 
 /// One workflow command as the edge parsed it.
@@ -413,20 +415,38 @@ pub(crate) fn deadline_event(grant: &DeadlineGrant, now: DateTime<Utc>) -> Ticke
     }
 }
 
-/// The outbox message a decision sends (delivered by the outbox worker of issue 15).
-fn notice(action: Action, ticket: &Ticket, agency: Option<&str>) -> Option<OutboxMessage> {
-    let topic = match action {
-        Action::Forward | Action::Transfer => "agency.assignment",
-        Action::RequestInfo => "citizen.request_info",
-        Action::Publish => "citizen.answer",
-        Action::Reopen => "agency.reopened",
-        Action::Reject => "citizen.rejected",
+/// The outbox message a decision sends (an e-mail, by `tongdai-notify` and the server's
+/// mail sender). `text` is what the action said in public (the question, the answer, the
+/// reason), copied from its event so the message says what was decided at that moment.
+fn notice(
+    action: Action,
+    ticket: &Ticket,
+    agency: Option<&str>,
+    events: &[TicketEvent],
+) -> Option<OutboxMessage> {
+    let (topic, kind, key) = match action {
+        Action::Forward | Action::Transfer => ("agency.assignment", None, ""),
+        Action::RequestInfo => (
+            "citizen.request_info",
+            Some(EventKind::InfoRequested),
+            "detail",
+        ),
+        Action::Publish => ("citizen.answer", Some(EventKind::Published), "answer"),
+        // The citizen's reason is the internal comment recorded with the reopening.
+        Action::Reopen => ("agency.reopened", Some(EventKind::Commented), "text"),
+        Action::Reject => ("citizen.rejected", Some(EventKind::Rejected), "detail"),
         _ => return None,
     };
+    let text = kind.and_then(|kind| {
+        events
+            .iter()
+            .find(|e| e.kind == kind)
+            .and_then(|e| text_of(&e.payload, key))
+    });
     Some(OutboxMessage {
         id: Uuid::new_v4(),
         topic: topic.into(),
-        payload: json!({ "code": ticket.code, "agency": agency }),
+        payload: json!({ "code": ticket.code, "agency": agency, "text": text }),
     })
 }
 
@@ -586,6 +606,7 @@ impl IntakeService {
     ) -> Result<StaffTicket, IntakeError> {
         let timeline = tickets::events(conn, ticket.id, false)?;
         let attachments = tickets::attachments_of(conn, ticket.id)?;
+        let messages = tongdai_storage::outbox::mail_of_ticket(conn, &ticket.id.to_string())?;
         let rated = timeline.iter().any(|e| e.event.kind == EventKind::Rated);
         let state = state_of(&ticket, rated);
         let allowed = allowed_actions(
@@ -605,6 +626,7 @@ impl IntakeService {
             attachments,
             allowed,
             shows_reporter,
+            messages,
         })
     }
 
@@ -928,7 +950,7 @@ impl IntakeService {
             closed_at: next.closed_at,
             at: now,
         };
-        let messages: Vec<OutboxMessage> = notice(action, &ticket, next.agency.as_deref())
+        let messages: Vec<OutboxMessage> = notice(action, &ticket, next.agency.as_deref(), &events)
             .into_iter()
             .collect();
         let expected = i64::try_from(input.version).unwrap_or(i64::MAX);

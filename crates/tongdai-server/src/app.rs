@@ -258,6 +258,19 @@ impl Application {
                     .map_err(|e| Error::Internal(format!("report delivery: {e}")))?,
             );
         }
+        if state.config.mail.send {
+            // Built (and its configuration checked) even when not spawned, so a broken
+            // `[mail]` stops start-up rather than the first round.
+            let sender = crate::mail_out::MailSender::from_config(
+                &state.config,
+                state.intake.clone(),
+                state.clock.clone(),
+            )?;
+            crate::mail_out::spawn(
+                sender,
+                Duration::from_secs(state.config.mail.send_interval_secs),
+            );
+        }
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()

@@ -1,6 +1,7 @@
 //! The command line: `tongdai` (= `tongdai serve`), `tongdai migrate`,
 //! `tongdai jurisdiction load|check DIR`, `tongdai route …`, `tongdai calendar …`,
-//! `tongdai apikey create|revoke`, `tongdai user create|list|disable|passwd`.
+//! `tongdai apikey create|revoke`, `tongdai user create|list|disable|passwd`,
+//! `tongdai mail outbox|send|requeue`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,6 +62,11 @@ pub enum Command {
     Report {
         #[command(subcommand)]
         command: crate::report_cmd::ReportCommand,
+    },
+    /// Outgoing mail: list what is not sent, send now, requeue dead messages.
+    Mail {
+        #[command(subcommand)]
+        command: crate::mail_cmd::MailCommand,
     },
     /// Show where a report would go and by when (the routing decision as JSON).
     Route(RouteArgs),
@@ -176,6 +182,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config_copy = config.clone();
             let state = prepare(config, Arc::new(SystemClock)).context("start-up failed")?;
             crate::report_cmd::run(command, state.intake.clone(), &config_copy).await?;
+        }
+        Command::Mail { command } => {
+            let config_copy = config.clone();
+            let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+            let state = prepare(config, clock.clone()).context("start-up failed")?;
+            crate::mail_cmd::run(command, state.intake.clone(), clock, &config_copy).await?;
         }
         Command::Import(args) => crate::import_cmd::run(&config, &args)?,
         Command::Migrate => {

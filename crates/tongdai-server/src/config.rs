@@ -40,6 +40,7 @@ pub struct Config {
     pub open311: Open311Config,
     pub workflow: tongdai_intake::WorkflowSettings,
     pub report: tongdai_intake::ReportSettings,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,6 +114,202 @@ pub struct AuthConfig {
     #[serde(default)]
     pub jwt_secret: Option<SecretString>,
     pub jwt_secret_file: PathBuf,
+}
+
+/// `[mail]`: outgoing notices (issue 15). Sections are `#[serde(default)]`, so a site file
+/// names only what it changes and sibling tables (`[mail.imap]`, for the inbound side) can
+/// join without touching the others.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `Tổng đài 1022 <1022@longan.gov.vn>`.
+    pub from: String,
+    /// The 1022 mailbox: replies go there.
+    pub reply_to: String,
+    /// Our Message-IDs are `<{outbox id}.{code}@{message_id_domain}>`.
+    pub message_id_domain: String,
+    #[serde(default = "default_loop_header")]
+    pub loop_header: String,
+    /// Run the sender inside the server (every instance may: each row goes out once).
+    pub send: bool,
+    pub send_interval_secs: u64,
+    pub max_attempts: u32,
+    pub first_retry_seconds: u64,
+    pub lease_seconds: u64,
+    pub batch: u32,
+    /// Agency code → addresses (`config/agency-contacts.toml`).
+    pub agency_contacts: PathBuf,
+    #[serde(default)]
+    pub smtp: SmtpConfig,
+}
+
+fn default_loop_header() -> String {
+    "X-Tongdai-Loop".to_owned()
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS, which is required (port 587).
+    #[default]
+    Starttls,
+    /// No encryption: only to a relay on this machine (loopback host).
+    None,
+}
+
+/// `[mail.smtp]`. No `host`: messages are written to `data/outbox/<id>.eml` instead.
+/// `password` is a `SecretString` (its Debug prints a placeholder, never the value).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: Option<String>,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    #[serde(deserialize_with = "lenient_text")]
+    pub username: Option<String>,
+    #[serde(deserialize_with = "lenient_secret")]
+    pub password: Option<SecretString>,
+    pub password_file: Option<PathBuf>,
+    /// Each SMTP command must be answered within this long.
+    pub timeout_seconds: u64,
+}
+
+/// Environment values are read as TOML values: `TONGDAI_MAIL__SMTP__USERNAME=1022` is a
+/// number, yet a user name. Integers and booleans are taken as their text (a password that
+/// looks like a decimal fraction belongs in `password_file`).
+fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Plain(String),
+        Signed(i64),
+        Unsigned(u64),
+        Flag(bool),
+    }
+    Ok(Option::<Text>::deserialize(d)?.map(|t| match t {
+        Text::Plain(s) => s,
+        Text::Signed(n) => n.to_string(),
+        Text::Unsigned(n) => n.to_string(),
+        Text::Flag(b) => b.to_string(),
+    }))
+}
+
+fn lenient_secret<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SecretString>, D::Error> {
+    Ok(lenient_text(d)?.map(SecretString::from))
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: 587,
+            security: SmtpSecurity::Starttls,
+            username: None,
+            password: None,
+            password_file: None,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+impl SmtpConfig {
+    /// The relay's host name, when one is configured (blank counts as none).
+    pub fn host(&self) -> Option<&str> {
+        self.host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+    }
+}
+
+/// How many messages one sender has on the wire at once.
+pub const MAIL_CONCURRENCY: u32 = 4;
+
+impl MailConfig {
+    /// The composer's settings (addresses parsed); errors name the key.
+    pub fn settings(&self, web: &WebConfig) -> Result<tongdai_notify::MailSettings, Error> {
+        tongdai_notify::MailSettings::new(
+            &self.from,
+            &self.reply_to,
+            &self.message_id_domain,
+            &self.loop_header,
+            &web.operator_name,
+            &web.hotline,
+        )
+        .map_err(|e| Error::Config(e.to_string().replace("mail configuration: ", "")))
+    }
+
+    fn validate(&self, web: &WebConfig) -> Result<(), Error> {
+        let bad = |key: &str, why: String| Err(Error::Config(format!("mail.{key}: {why}")));
+        self.settings(web)?;
+        if self.send_interval_secs == 0 {
+            return bad("send_interval_secs", "must be at least 1".into());
+        }
+        if self.max_attempts == 0 {
+            return bad("max_attempts", "must be at least 1".into());
+        }
+        if self.batch == 0 || self.batch > 1000 {
+            return bad("batch", "must be from 1 to 1000".into());
+        }
+        if self.first_retry_seconds == 0 {
+            return bad("first_retry_seconds", "must be at least 1".into());
+        }
+        let smtp = &self.smtp;
+        if smtp.timeout_seconds == 0 {
+            return bad("smtp.timeout_seconds", "must be at least 1".into());
+        }
+        // A claimed batch must be sent before its lease runs out, or another instance
+        // could claim and send the same rows again.
+        let worst = u64::from(self.batch.div_ceil(MAIL_CONCURRENCY) + 1) * smtp.timeout_seconds;
+        if self.lease_seconds < worst {
+            return bad(
+                "lease_seconds",
+                format!(
+                    "must be at least {worst} (a batch of {} sent {MAIL_CONCURRENCY} at a time, \
+                         each allowed mail.smtp.timeout_seconds = {}), so a batch is sent before \
+                         its lease runs out",
+                    self.batch, smtp.timeout_seconds
+                ),
+            );
+        }
+        if let Some(host) = smtp.host() {
+            if smtp.security == SmtpSecurity::None && !is_loopback(host) {
+                return bad(
+                    "smtp.security",
+                    format!(
+                        "\"none\" sends passwords and citizens' data in clear text: allowed only \
+                         to a relay on this machine (127.0.0.1, ::1, localhost), not {host:?}; \
+                         use \"starttls\" or \"tls\""
+                    ),
+                );
+            }
+            if smtp.port == 0 {
+                return bad("smtp.port", "must be a port number".into());
+            }
+        }
+        if smtp.password.is_some() && smtp.password_file.is_some() {
+            return bad(
+                "smtp.password_file",
+                "set mail.smtp.password or mail.smtp.password_file, not both".into(),
+            );
+        }
+        if smtp.username.is_none() && (smtp.password.is_some() || smtp.password_file.is_some()) {
+            return bad("smtp.username", "a password needs a username".into());
+        }
+        Ok(())
+    }
+}
+
+/// Whether `host` is this machine (where clear-text SMTP is allowed).
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Values given on the command line, the last layer.
@@ -216,6 +413,7 @@ impl Config {
         if let Err(e) = self.workflow.validate() {
             return Err(Error::Config(e));
         }
+        self.mail.validate(&self.web)?;
         if let Err(e) = self.login.validate() {
             return bad("login", e);
         }
@@ -439,6 +637,60 @@ mod tests {
         assert!(config.trusted_proxies().trusts(peer));
         let default = Config::from_toml_layers("").unwrap();
         assert!(!default.trusted_proxies().trusts(peer));
+    }
+
+    #[test]
+    fn mail_defaults_write_files_and_clear_text_smtp_is_for_loopback_only() {
+        let config = Config::from_toml_layers("").unwrap();
+        assert!(config.mail.smtp.host().is_none());
+        assert!(config.mail.send);
+        assert_eq!(config.mail.loop_header, "X-Tongdai-Loop");
+        let err = Config::from_toml_layers(
+            "[mail.smtp]\nhost = \"smtp.example.vn\"\nsecurity = \"none\"",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("mail.smtp.security"), "{err}");
+        for host in ["127.0.0.1", "localhost", "::1"] {
+            let ok = Config::from_toml_layers(&format!(
+                "[mail.smtp]\nhost = {host:?}\nport = 2525\nsecurity = \"none\""
+            ));
+            assert!(ok.is_ok(), "{host}: {:?}", ok.err());
+        }
+        let err = Config::from_toml_layers("[mail]\nfrom = \"không phải địa chỉ\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mail.from"), "{err}");
+        let err = Config::from_toml_layers("[mail.smtp]\nhots = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("hots"), "{err}");
+        let err = Config::from_toml_layers("[mail]\nlease_seconds = 10")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mail.lease_seconds"), "{err}");
+    }
+
+    #[test]
+    fn the_smtp_password_comes_from_the_environment_and_is_never_printed() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TONGDAI_MAIL__SMTP__HOST", "smtp.longan.gov.vn");
+            jail.set_env("TONGDAI_MAIL__SMTP__USERNAME", "1022");
+            jail.set_env("TONGDAI_MAIL__SMTP__PASSWORD", "mật-khẩu-smtp-bí-mật");
+            let config = Config::load(&Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(config.mail.smtp.host(), Some("smtp.longan.gov.vn"));
+            assert_eq!(
+                config
+                    .mail
+                    .smtp
+                    .password
+                    .as_ref()
+                    .map(|p| p.expose_secret().to_owned()),
+                Some("mật-khẩu-smtp-bí-mật".to_owned())
+            );
+            assert!(!format!("{config:?}").contains("mật-khẩu-smtp-bí-mật"));
+            Ok(())
+        });
     }
 
     #[test]

@@ -306,10 +306,14 @@ impl Deliverer {
                 .or_else(|| outcome.status.map(|s| format!("HTTP {s}")))
                 .unwrap_or_default();
             let succeeded = outcome.succeeded;
+            let last = row.attempts >= max;
             tokio::task::spawn_blocking(move || {
                 service.with_conn(|conn| {
                     if succeeded {
                         outbox::mark_sent(conn, &id, at)
+                    } else if last {
+                        // Nobody will try again: dead, counted by /readyz.
+                        outbox::mark_dead(conn, &id, at, &error, None).map(|_| ())
                     } else {
                         outbox::reschedule(conn, &id, retry_at, &error)
                     }

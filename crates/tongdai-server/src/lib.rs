@@ -10,6 +10,8 @@ pub mod error;
 pub mod import_cmd;
 pub mod import_synth;
 pub mod loader;
+pub mod mail_cmd;
+pub mod mail_out;
 pub mod report_cmd;
 pub mod routes;
 pub mod secrets;

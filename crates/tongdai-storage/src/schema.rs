@@ -203,6 +203,11 @@ diesel::table! {
         attempts -> Integer,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        dead_at -> Nullable<Timestamp>,
+        message_id -> Nullable<Text>,
+        recipient -> Nullable<Text>,
+        note -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
     }
 }
 

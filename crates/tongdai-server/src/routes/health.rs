@@ -1,7 +1,8 @@
 //! Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database
 //! answers, the schema is current, a jurisdiction is loaded). Calendar years without data
 //! are reported as warnings: the service works, but deadlines in those years count
-//! weekends only.
+//! weekends only. The outbox's pending and dead messages are counted (`outbox`); dead ones
+//! are a warning, not unreadiness: the service still takes reports.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -46,18 +47,29 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
             "Chưa nạp dữ liệu địa bàn có hiệu lực ngày {today}. Chạy `tongdai jurisdiction load DIR`."
         )));
     }
+    let outbox = state.db(tongdai_storage::outbox::counts).await?;
     let missing = missing_calendar_years(state.router.calendar(), today);
-    let warnings: Vec<String> = missing
+    let mut warnings: Vec<String> = missing
         .iter()
         .map(|year| {
             format!("Thiếu lịch làm việc năm {year} (config/calendar/{year}.toml): hạn xử lý năm này chỉ trừ thứ Bảy, Chủ nhật.")
         })
         .collect();
+    if outbox.dead > 0 {
+        warnings.push(format!(
+            "{} thư/thông báo gửi không được sau mọi lần thử (xem trang phản ánh trên /console hoặc `tongdai mail outbox`).",
+            outbox.dead
+        ));
+    }
     Ok(HttpResponse::Ok().json(json!({
         "status": "ready",
         "backend": state.db.backend().to_string(),
         "checks": { "database": "ok", "migrations": "ok", "jurisdiction": "ok",
-                    "calendar": if missing.is_empty() { "ok" } else { "warning" } },
+                    "calendar": if missing.is_empty() { "ok" } else { "warning" },
+                    "outbox": if outbox.dead == 0 { "ok" } else { "warning" } },
+        // Messages not yet delivered and those that failed their last attempt (every topic):
+        // the service is ready either way, but dead ones need a person.
+        "outbox": { "pending": outbox.pending, "dead": outbox.dead },
         "missing_calendar_years": missing,
         "warnings": warnings,
         "detail": warnings.join(" "),
