@@ -53,40 +53,15 @@ impl TestApp {
 
 /// Config for a test server: its own data folder, the shipped jurisdiction and calendar.
 pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
-    let root = repo_root();
-    Config::from_toml_layers(&format!(
-        r#"
-[server]
-bind = "127.0.0.1:0"
-workers = 1
-[database]
-url = {db_url:?}
-pool_size = 4
-[data]
-dir = {data:?}
-[jurisdiction]
-dir = {jurisdiction:?}
-[calendar]
-dir = {calendar:?}
-[intake]
-# The fixed clock never refills a bucket: tests that are about the limit turn it on.
-anonymous_per_minute = 0
-[report.delivery]
-# Tests drive the delivery schedule themselves on the fixed clock.
-scheduled = false
-[mail]
-# Tests of outgoing mail turn the sender on (or drive it themselves on the fixed clock).
-send = false
-agency_contacts = {contacts:?}
-"#,
-        data = data_dir.display().to_string(),
-        jurisdiction = root.join("config/jurisdiction").display().to_string(),
-        calendar = root.join("config/calendar").display().to_string(),
-        contacts = root
-            .join("config/agency-contacts.toml")
-            .display()
-            .to_string(),
-    ))
+    // The fixed clock never refills a bucket: tests that are about the limit turn it on.
+    // Tests drive the report delivery and the mail sender themselves on the fixed clock
+    // (or turn the sender on).
+    Config::for_checkout(
+        &repo_root(),
+        db_url,
+        data_dir,
+        "[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\n[database]\npool_size = 4\n",
+    )
     .expect("test config is valid")
 }
 

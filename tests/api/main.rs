@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod import;
 mod jurisdiction;
+mod mail_in;
 mod mail_out;
 mod open311;
 mod report_pages;

@@ -9,6 +9,8 @@
 
 mod error;
 pub mod import;
+pub mod mail;
+pub mod mail_routing;
 pub mod ratelimit;
 pub mod reports;
 mod service;

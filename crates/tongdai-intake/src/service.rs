@@ -208,6 +208,20 @@ impl IntakeService {
         )
         .map_err(IntakeError::Invalid)?;
         self.check_anonymous(anonymous_client)?;
+        self.file_valid(valid, now, claim, &mut |_, _| Ok(()))
+    }
+
+    /// Routes and stores a validated ticket: the ticket, its first events, its photos and
+    /// its acknowledgement in one transaction, with `also` run inside that transaction
+    /// (the e-mail channel records the message there, so the ticket and the record of the
+    /// mail that made it commit together or not at all).
+    pub(crate) fn file_valid(
+        &self,
+        valid: ValidTicket,
+        now: DateTime<Utc>,
+        claim: Option<IdempotencyClaim>,
+        also: &mut dyn FnMut(&mut DbConnection, &Ticket) -> Result<(), StorageError>,
+    ) -> Result<Receipt, IntakeError> {
         let decision = self.route(&valid, now)?;
         let mut rng = rand::rng();
         let new = new_ticket(&valid, &decision, now, &mut rng)?;
@@ -227,6 +241,7 @@ impl IntakeService {
             for row in &files {
                 tickets::insert_attachment(conn, row)?;
             }
+            also(conn, &ticket)?;
             Ok(ticket)
         });
         let ticket = match stored {

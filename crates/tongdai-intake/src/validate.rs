@@ -169,7 +169,7 @@ fn valid_email(email: &str) -> bool {
 }
 
 /// The photo formats a phone camera produces; recognised by their first bytes.
-fn recognise_photo(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+pub(crate) fn recognise_photo(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     let kind = infer::get(bytes)?;
     match kind.mime_type() {
         "image/jpeg" => Some(("image/jpeg", "jpg")),
@@ -287,7 +287,10 @@ pub fn validate(
             (None, None)
         }
     };
-    if area_code.is_none() && address.is_none() && lat.is_none() {
+    // A mail has no place field: the IOC completes the place in triage (the router sends
+    // a ticket without one there), instead of the citizen's mail being refused.
+    if area_code.is_none() && address.is_none() && lat.is_none() && draft.channel != Channel::Email
+    {
         errors.push(FieldError::new(
             "location",
             "Vui lòng chọn phường/xã hoặc nhập địa chỉ nơi xảy ra sự việc.",
@@ -382,7 +385,9 @@ pub fn validate(
                 attributes.insert(code.clone(), value);
             }
         }
-        for attribute in category.attributes.iter().filter(|a| a.required) {
+        // Nobody can answer a category's questions in a mail: the agency asks if it must.
+        let asks = draft.channel != Channel::Email;
+        for attribute in category.attributes.iter().filter(|a| asks && a.required) {
             if !attributes.contains_key(&attribute.code) {
                 errors.push(FieldError::new(
                     format!("attributes.{}", attribute.code),
@@ -493,7 +498,7 @@ fn clean_multiline(text: &str) -> String {
 }
 
 /// A file name safe to show and store as metadata (the file on disk gets our own name).
-fn sanitize_file_name(name: &str, index: usize) -> String {
+pub(crate) fn sanitize_file_name(name: &str, index: usize) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = normalize(base)
         .chars()

@@ -22,6 +22,7 @@ use tongdai_storage::users::User;
 use tongdai_storage::work::{
     self, ListCursor, ListOrder, PublishedFilter, Scope, StaffFilter, SummaryUpdate,
 };
+use tongdai_storage::{DbConnection, StorageError};
 use uuid::Uuid;
 
 use crate::error::{FieldError, IntakeError};
@@ -782,6 +783,30 @@ impl IntakeService {
         input: ActionInput,
         proof: Option<&CitizenProof>,
     ) -> Result<Ticket, IntakeError> {
+        self.perform_with(
+            scope,
+            caller,
+            code,
+            action,
+            input,
+            proof,
+            &mut |_, _| Ok(()),
+        )
+    }
+
+    /// `perform`, with `also` run inside the action's transaction (the e-mail channel
+    /// records the reply that caused the action there).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn perform_with(
+        &self,
+        scope: &Scope,
+        caller: &Caller,
+        code: &TrackingCode,
+        action: Action,
+        input: ActionInput,
+        proof: Option<&CitizenProof>,
+        also: &mut dyn FnMut(&mut DbConnection, &Ticket) -> Result<(), StorageError>,
+    ) -> Result<Ticket, IntakeError> {
         let now = self.clock.now().trunc_subsecs(6);
         let policy = self.workflow.policy();
         let mut conn = self.db.conn()?;
@@ -954,9 +979,16 @@ impl IntakeService {
             .into_iter()
             .collect();
         let expected = i64::try_from(input.version).unwrap_or(i64::MAX);
-        match work::apply_decision(
-            &mut conn, ticket.id, expected, &update, &events, &messages, &publish,
-        )? {
+        let applied = conn.in_transaction(|conn| {
+            let applied = work::apply_decision(
+                conn, ticket.id, expected, &update, &events, &messages, &publish,
+            )?;
+            if let Ok(stored) = &applied {
+                also(conn, stored)?;
+            }
+            Ok(applied)
+        })?;
+        match applied {
             Ok(stored) => {
                 tracing::info!(code = %stored.code, action = %action, status = %stored.status, "workflow action");
                 Ok(stored)

@@ -86,39 +86,15 @@ async fn main() {
 
         let db = TestDatabase::new(backend);
         let data = tempfile::tempdir().unwrap();
-        let mut config = Config::from_toml_layers(&format!(
-            r#"
-[database]
-url = {url:?}
-[data]
-dir = {data:?}
-[jurisdiction]
-dir = {jurisdiction:?}
-[calendar]
-dir = {calendar:?}
-[intake]
-anonymous_per_minute = 0
-[report.delivery]
-scheduled = false
-[mail]
-send = false
-batch = 50
-agency_contacts = {contacts:?}
-[mail.smtp]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-timeout_seconds = 5
-"#,
-            url = db.url,
-            data = data.path().display().to_string(),
-            jurisdiction = root.join("config/jurisdiction").display().to_string(),
-            calendar = root.join("config/calendar").display().to_string(),
-            contacts = root
-                .join("config/agency-contacts.toml")
-                .display()
-                .to_string(),
-        ))
+        let mut config = Config::for_checkout(
+            &root,
+            &db.url,
+            data.path(),
+            &format!(
+                "[mail]\nbatch = 50\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = {port}\n\
+                 security = \"none\"\ntimeout_seconds = 5\n"
+            ),
+        )
         .unwrap();
         config.log.filter = "warn".into();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);

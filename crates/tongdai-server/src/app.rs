@@ -156,6 +156,19 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest, limit: usize) -> actix_
 }
 
 /// Sweeps expired idempotency keys every hour while the server runs.
+/// The pollers' stop flag: set when the process ends (the threads are not joined; one in
+/// IDLE notices within its poll interval).
+fn self_stop() -> Arc<std::sync::atomic::AtomicBool> {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    stop
+}
+
 fn spawn_sweeper(intake: IntakeService) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
@@ -270,6 +283,12 @@ impl Application {
                 sender,
                 Duration::from_secs(state.config.mail.send_interval_secs),
             );
+        }
+        // Built (and checked) here, so a broken [mail.imap] or keyword file stops start-up.
+        let pollers =
+            crate::mail_poll::pollers(&state.config, state.intake.clone(), state.clock.clone())?;
+        if !pollers.is_empty() {
+            crate::mail_poll::spawn(pollers, self_stop());
         }
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {

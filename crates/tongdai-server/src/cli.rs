@@ -1,7 +1,7 @@
 //! The command line: `tongdai` (= `tongdai serve`), `tongdai migrate`,
 //! `tongdai jurisdiction load|check DIR`, `tongdai route …`, `tongdai calendar …`,
 //! `tongdai apikey create|revoke`, `tongdai user create|list|disable|passwd`,
-//! `tongdai mail outbox|send|requeue`.
+//! `tongdai mail outbox|send|requeue|poll|inbound`.
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -141,6 +141,12 @@ pub struct MailConfig {
     pub agency_contacts: PathBuf,
     #[serde(default)]
     pub smtp: SmtpConfig,
+    /// `[mail.imap]`: the 1022 mailbox the poller reads (no host: no polling).
+    #[serde(default)]
+    pub imap: crate::mail_poll::ImapConfig,
+    /// `[mail.intake]`: what the e-mail channel accepts and how it files.
+    #[serde(default)]
+    pub intake: tongdai_intake::mail::MailIntakeSettings,
 }
 
 fn default_loop_header() -> String {
@@ -180,7 +186,9 @@ pub struct SmtpConfig {
 /// Environment values are read as TOML values: `TONGDAI_MAIL__SMTP__USERNAME=1022` is a
 /// number, yet a user name. Integers and booleans are taken as their text (a password that
 /// looks like a decimal fraction belongs in `password_file`).
-fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn lenient_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Text {
@@ -197,7 +205,7 @@ fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>
     }))
 }
 
-fn lenient_secret<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn lenient_secret<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<SecretString>, D::Error> {
     Ok(lenient_text(d)?.map(SecretString::from))
@@ -301,12 +309,32 @@ impl MailConfig {
         if smtp.username.is_none() && (smtp.password.is_some() || smtp.password_file.is_some()) {
             return bad("smtp.username", "a password needs a username".into());
         }
+        self.imap.validate("mail.imap")?;
+        for (i, extra) in self.imap.extra.iter().enumerate() {
+            extra.validate(&format!("mail.imap.extra[{i}]"))?;
+            if !extra.extra.is_empty() {
+                return bad(
+                    &format!("imap.extra[{i}].extra"),
+                    "extra mailboxes are listed once, under [mail.imap]".into(),
+                );
+            }
+        }
+        let intake = &self.intake;
+        if intake.max_message_bytes < 1024 || intake.max_message_bytes > 200 * 1024 * 1024 {
+            return bad(
+                "intake.max_message_bytes",
+                "must be from 1024 to 209715200 (200 MiB)".into(),
+            );
+        }
+        if intake.max_attachments > 50 {
+            return bad("intake.max_attachments", "must be at most 50".into());
+        }
         Ok(())
     }
 }
 
 /// Whether `host` is this machine (where clear-text SMTP is allowed).
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -323,6 +351,48 @@ impl Config {
     /// Reads every layer from the real environment.
     pub fn load(overrides: &Overrides) -> Result<Self, Error> {
         Self::figment(overrides).and_then(|figment| Self::from_figment(&figment))
+    }
+
+    /// A configuration on this checkout's `config/` folders, a database and a data folder,
+    /// with nothing scheduled in the background (no report delivery, no mail sending, no
+    /// anonymous limit): what tests and benchmarks start from. `extra` is TOML on top.
+    pub fn for_checkout(
+        repo_root: &std::path::Path,
+        db_url: &str,
+        data_dir: &std::path::Path,
+        extra: &str,
+    ) -> Result<Self, Error> {
+        let path = |p: &str| repo_root.join(p).display().to_string();
+        let base = format!(
+            r#"
+[database]
+url = {db_url:?}
+[data]
+dir = {data:?}
+[jurisdiction]
+dir = {jurisdiction:?}
+[calendar]
+dir = {calendar:?}
+[intake]
+anonymous_per_minute = 0
+[report.delivery]
+scheduled = false
+[mail]
+send = false
+agency_contacts = {contacts:?}
+[mail.intake]
+keywords_file = {keywords:?}
+"#,
+            data = data_dir.display().to_string(),
+            jurisdiction = path("config/jurisdiction"),
+            calendar = path("config/calendar"),
+            contacts = path("config/agency-contacts.toml"),
+            keywords = path("config/mail/keywords.toml"),
+        );
+        let figment = Figment::from(Toml::string(DEFAULT_TOML))
+            .merge(Toml::string(&base))
+            .merge(Toml::string(extra));
+        Self::from_figment(&figment)
     }
 
     /// Layers without the process environment, for tests: `extra` is TOML text.

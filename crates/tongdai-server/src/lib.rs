@@ -12,6 +12,7 @@ pub mod import_synth;
 pub mod loader;
 pub mod mail_cmd;
 pub mod mail_out;
+pub mod mail_poll;
 pub mod report_cmd;
 pub mod routes;
 pub mod secrets;

@@ -1,5 +1,5 @@
-//! `tongdai mail outbox|send|requeue`: the outgoing mail from the command line, for the
-//! operator who sees `outbox.dead` in `/readyz`.
+//! `tongdai mail outbox|send|requeue|poll|inbound`: the mail from the command line, for
+//! the operator who sees `outbox.dead` in `/readyz`, and for cron (`mail poll --once`).
 
 use std::sync::Arc;
 
@@ -31,6 +31,24 @@ pub enum MailCommand {
         /// Outbox row ids (the first column of `tongdai mail outbox`).
         #[arg(required = true)]
         ids: Vec<String>,
+    },
+    /// Read the [mail.imap] mailboxes: new mail becomes tickets or replies.
+    Poll {
+        /// One poll of each mailbox, then exit (for cron); without it, poll until Ctrl-C.
+        #[arg(long)]
+        once: bool,
+        /// Tests only: abort after the first messages are stored, before they are moved.
+        #[arg(long, hide = true)]
+        crash_after_commit: bool,
+    },
+    /// List inbound mail the poller recorded, newest first.
+    Inbound {
+        /// Only this outcome (filed, reply, reopened, refused, auto-reply, bounce, own,
+        /// list, capped, quarantined).
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
     },
 }
 
@@ -88,6 +106,66 @@ pub async fn run(
                 round.retrying,
                 round.dead
             );
+        }
+        MailCommand::Poll {
+            once,
+            crash_after_commit,
+        } => {
+            let pollers = crate::mail_poll::pollers(config, intake, clock)?;
+            if pollers.is_empty() {
+                anyhow::bail!("no mailbox to poll: set [mail.imap] host (see config/default.toml)");
+            }
+            if once {
+                let after = if crash_after_commit {
+                    crate::mail_poll::AfterCommit::CrashBeforeMove
+                } else {
+                    crate::mail_poll::AfterCommit::Move
+                };
+                let mut failed = false;
+                for poller in pollers {
+                    let poller = poller.with_after_commit(after);
+                    let mailbox = poller.mailbox().to_owned();
+                    match tokio::task::spawn_blocking(move || poller.poll_once()).await? {
+                        Ok(s) if s.held_elsewhere => println!(
+                            "{mailbox}: another instance holds this mailbox (its lease runs \
+                             [mail.imap] lease_seconds after its last poll); not polled"
+                        ),
+                        Ok(s) => println!(
+                            "{mailbox}: filed {}, replies {}, ignored {}, quarantined {}, \
+                             already recorded {}, left for later {}",
+                            s.filed, s.replies, s.ignored, s.quarantined, s.duplicates, s.left
+                        ),
+                        Err(e) => {
+                            eprintln!("{mailbox}: {e}");
+                            failed = true;
+                        }
+                    }
+                }
+                if failed {
+                    anyhow::bail!("a mailbox could not be polled");
+                }
+            } else {
+                let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                crate::mail_poll::spawn(pollers, stop.clone());
+                tokio::signal::ctrl_c().await?;
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        MailCommand::Inbound { outcome, limit } => {
+            let rows = intake.with_conn(|conn| {
+                tongdai_storage::mail::recent_inbound(conn, outcome.as_deref(), limit)
+            })?;
+            for row in rows {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    row.received_at.and_utc().to_rfc3339(),
+                    row.outcome,
+                    row.sender.as_deref().unwrap_or("-"),
+                    row.subject,
+                    row.message_id,
+                    row.reason.as_deref().unwrap_or("")
+                );
+            }
         }
         MailCommand::Requeue { ids } => {
             let now = clock.now();

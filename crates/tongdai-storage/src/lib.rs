@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod import;
 pub mod jurisdiction;
+pub mod mail;
 pub mod outbox;
 pub mod refresh_tokens;
 pub mod reports;

@@ -265,6 +265,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mailbox_state (mailbox) {
+        mailbox -> Text,
+        uid_validity -> Nullable<BigInt>,
+        last_uid -> BigInt,
+        polled_at -> Nullable<Timestamp>,
+        lease_holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    inbound_mail (id) {
+        id -> Text,
+        mailbox -> Text,
+        message_id -> Text,
+        uid_validity -> Nullable<BigInt>,
+        uid -> Nullable<BigInt>,
+        received_at -> Timestamp,
+        sender -> Nullable<Text>,
+        subject -> Text,
+        size_bytes -> BigInt,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        ticket_id -> Nullable<Text>,
+        original_text -> Nullable<Text>,
+        dropped_attachments -> Text,
+    }
+}
+
+diesel::table! {
+    mail_address_status (address) {
+        address -> Text,
+        first_bounce_at -> Timestamp,
+        last_bounce_at -> Timestamp,
+        bounces -> Integer,
+        last_message_id -> Nullable<Text>,
+        cleared_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(agencies -> areas (area_code));
 diesel::joinable!(report_deliveries -> overdue_reports (period));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -272,6 +313,7 @@ diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(attachments -> tickets (ticket_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(idempotency_keys -> tickets (ticket_id));
+diesel::joinable!(inbound_mail -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     jurisdiction_loads,
@@ -292,4 +334,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     overdue_reports,
     report_deliveries,
     import_runs,
+    mailbox_state,
+    inbound_mail,
+    mail_address_status,
 );
