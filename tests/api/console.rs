@@ -669,6 +669,48 @@ async fn console_sign_in_counts_against_the_api_s_login_back_off() {
 
 // ---------------------------------------------------------------- the browser test
 
+/// Inbound mail about the ticket, as the IMAP poller records it (`tests/api/mail_in.rs`
+/// drives the poller itself): a reply that dropped a file, and a bounce of a notice.
+fn mail_about(app: &TestApp, code: &str) {
+    let mut conn = app.db.db.conn().unwrap();
+    let ticket =
+        tongdai_storage::tickets::find_by_code(&mut conn, &TrackingCode::parse(code).unwrap())
+            .unwrap()
+            .unwrap();
+    for (outcome, sender, reason, dropped) in [
+        (
+            "reply",
+            "nguoi.dan@example.vn",
+            None,
+            r#"["chuong-trinh.exe (12 KB): loại tệp application/x-msdownload không được lưu"]"#,
+        ),
+        (
+            "bounce",
+            "mailer-daemon@mx.example.vn",
+            Some("Không gửi được thư tới vanthu@example.vn."),
+            "[]",
+        ),
+    ] {
+        let row = tongdai_storage::mail::InboundRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            mailbox: "1022@127.0.0.1:10143/INBOX".into(),
+            message_id: format!("{outcome}@example.vn"),
+            uid_validity: Some(1),
+            uid: Some(1),
+            received_at: app.clock.now().naive_utc(),
+            sender: Some(sender.into()),
+            subject: format!("Re: [{code}] Đèn đường không sáng"),
+            size_bytes: 2048,
+            outcome: outcome.into(),
+            reason: reason.map(str::to_owned),
+            ticket_id: Some(ticket.id.to_string()),
+            original_text: Some("Cảm ơn, đèn vẫn chưa sáng.".into()),
+            dropped_attachments: dropped.into(),
+        };
+        assert!(tongdai_storage::mail::record_inbound(&mut conn, &row).unwrap());
+    }
+}
+
 /// Signs in through the form.
 pub(crate) async fn browser_sign_in(browser: &Driver, app: &TestApp, username: &str) {
     browser.goto(&app.url("/console")).await;
@@ -699,6 +741,7 @@ async fn console_in_headless_chromium_passes_axe_on_a_phone_and_a_desk() {
         create_user(&app, "clerk.longan", &["clerk"], Some(AGENCY));
         create_user(&app, "ioc.truc", &["ioc"], None);
         let code = file_lamp(&app).await;
+        mail_about(&app, &code);
         let browser = Driver::start().await;
         browser.resize(width, height).await;
         let mut check = async |page: &str| {
@@ -733,6 +776,19 @@ async fn console_in_headless_chromium_passes_axe_on_a_phone_and_a_desk() {
             .click(&format!("a[href=\"/console/phieu/{code}\"]"))
             .await;
         browser.find("#act-accept").await;
+        let inbound = browser.text("#thu-den").await;
+        assert!(
+            inbound.contains("Thư trả lời của người phản ánh"),
+            "{inbound}"
+        );
+        assert!(
+            inbound.contains("Tệp không lưu: chuong-trinh.exe"),
+            "{inbound}"
+        );
+        assert!(
+            !inbound.contains("nguoi.dan"),
+            "a clerk sees no address: {inbound}"
+        );
         check("ticket").await;
         browser.click("#act-accept summary").await;
         browser.click("#act-accept button[type=submit]").await;

@@ -747,6 +747,12 @@ fn render_ticket(
             &view.messages,
             t.reporter.email.as_deref(),
             view.shows_reporter,
+            &view.failing_recipients,
+        ),
+        inbound: pages::inbound_mails(
+            &view.inbound,
+            t.reporter.email.as_deref(),
+            view.shows_reporter,
         ),
         forms,
         version: t.version,

@@ -539,6 +539,74 @@ pub struct Mail {
     pub iso: String,
     /// The last error, or why it was not sent.
     pub detail: Option<String>,
+    /// A recipient's mail bounces: the IOC should fix the contact.
+    pub failing: bool,
+}
+
+/// One inbound mail about the ticket, as staff see it.
+#[derive(Debug, Clone)]
+pub struct InboundMail {
+    /// `filed`, `reply`, … (a CSS class and a test hook).
+    pub outcome_code: String,
+    pub outcome: &'static str,
+    pub sender: String,
+    pub subject: String,
+    pub when: String,
+    pub iso: String,
+    pub reason: Option<String>,
+    /// "name (size): reason" of the files not kept.
+    pub dropped: Vec<String>,
+}
+
+/// Vietnamese for an `inbound_mail.outcome`.
+pub fn inbound_outcome_vi(code: &str) -> &'static str {
+    match code {
+        "filed" => "Tạo phản ánh",
+        "reply" => "Thư trả lời của người phản ánh",
+        "reopened" => "Mở lại phản ánh",
+        "refused" => "Không ghi nhận (không phải người phản ánh)",
+        "bounce" => "Thư báo không gửi được",
+        "auto-reply" => "Thư trả lời tự động",
+        "own" => "Thư của hệ thống",
+        "list" => "Thư gửi hàng loạt",
+        "capped" => "Vượt số thư trong ngày",
+        "quarantined" => "Chờ cán bộ xem",
+        _ => "Thư đến",
+    }
+}
+
+/// The ticket's inbound mail. Addresses are shown only to those who may see the reporter.
+pub fn inbound_mails(
+    rows: &[tongdai_storage::mail::InboundRow],
+    reporter_email: Option<&str>,
+    shows_reporter: bool,
+) -> Vec<InboundMail> {
+    rows.iter()
+        .map(|row| {
+            let from_reporter = row.sender.is_some() && row.sender.as_deref() == reporter_email;
+            let sender = match (&row.sender, shows_reporter) {
+                (Some(s), true) => s.clone(),
+                _ if row.outcome == "bounce" => "Hệ thống thư".to_owned(),
+                _ if from_reporter => "Người phản ánh".to_owned(),
+                _ => "Người gửi khác".to_owned(),
+            };
+            let at = row.received_at.and_utc();
+            let mut reason = row.reason.clone();
+            if !shows_reporter && let (Some(r), Some(email)) = (&reason, reporter_email) {
+                reason = Some(r.replace(email, "(địa chỉ người phản ánh)"));
+            }
+            InboundMail {
+                outcome_code: row.outcome.clone(),
+                outcome: inbound_outcome_vi(&row.outcome),
+                sender,
+                subject: row.subject.clone(),
+                when: tongdai_domain::datetime_vi(&at),
+                iso: tongdai_domain::to_local(at).to_rfc3339(),
+                reason,
+                dropped: serde_json::from_str(&row.dropped_attachments).unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// The ticket's messages. A citizen's address is shown only to those who may see the
@@ -547,6 +615,7 @@ pub fn mails(
     rows: &[tongdai_storage::outbox::MailRow],
     reporter_email: Option<&str>,
     shows_reporter: bool,
+    failing: &[String],
 ) -> Vec<Mail> {
     use tongdai_storage::outbox::MailStatus;
     let hide = |text: &str| match reporter_email {
@@ -588,6 +657,10 @@ pub fn mails(
                 when: tongdai_domain::datetime_vi(&at),
                 iso: tongdai_domain::to_local(at).to_rfc3339(),
                 detail,
+                failing: row.recipient.as_deref().is_some_and(|r| {
+                    let r = r.to_lowercase();
+                    failing.iter().any(|f| r.contains(f.as_str()))
+                }),
             }
         })
         .collect()
@@ -890,6 +963,7 @@ pub struct TicketPage {
     pub attachments: Vec<Attachment>,
     pub events: Vec<Event>,
     pub mails: Vec<Mail>,
+    pub inbound: Vec<InboundMail>,
     pub forms: Vec<ActionForm>,
     pub version: i64,
     pub csrf: String,

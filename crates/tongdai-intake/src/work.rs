@@ -247,6 +247,11 @@ pub struct StaffTicket {
     pub shows_reporter: bool,
     /// The ticket's outgoing messages (mail), oldest first, with their delivery state.
     pub messages: Vec<tongdai_storage::outbox::MailRow>,
+    /// Mail that came in about the ticket (the one that made it, replies, bounces of its
+    /// notices, refused replies), oldest first.
+    pub inbound: Vec<tongdai_storage::mail::InboundRow>,
+    /// Recipients of `messages` whose mail bounces (flagged for the IOC to fix the contact).
+    pub failing_recipients: Vec<String>,
 }
 
 /// One workflow command as the edge parsed it.
@@ -608,6 +613,26 @@ impl IntakeService {
         let timeline = tickets::events(conn, ticket.id, false)?;
         let attachments = tickets::attachments_of(conn, ticket.id)?;
         let messages = tongdai_storage::outbox::mail_of_ticket(conn, &ticket.id.to_string())?;
+        let inbound = tongdai_storage::mail::inbound_of_ticket(conn, &ticket.id.to_string())?;
+        let mut recipients: Vec<String> = messages
+            .iter()
+            .filter_map(|m| m.recipient.as_deref())
+            .flat_map(|r| r.split(','))
+            .map(|r| {
+                let r = r.trim();
+                // "Name <a@b>" or a bare address.
+                r.rsplit_once('<')
+                    .map_or(r, |(_, rest)| rest.trim_end_matches('>'))
+                    .to_lowercase()
+            })
+            .collect();
+        recipients.sort();
+        recipients.dedup();
+        let failing_recipients = tongdai_storage::mail::address_statuses(conn, &recipients)?
+            .into_iter()
+            .filter(|s| s.is_failing())
+            .map(|s| s.address)
+            .collect();
         let rated = timeline.iter().any(|e| e.event.kind == EventKind::Rated);
         let state = state_of(&ticket, rated);
         let allowed = allowed_actions(
@@ -628,6 +653,8 @@ impl IntakeService {
             allowed,
             shows_reporter,
             messages,
+            inbound,
+            failing_recipients,
         })
     }
 
