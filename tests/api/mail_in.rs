@@ -420,8 +420,15 @@ async fn a_reply_threads_while_auto_replies_bounces_and_duplicates_are_ignored()
         assert_eq!(failing.len(), 1, "{backend}");
         assert_eq!(failing[0].address, "khongtontai@example.vn");
         assert_eq!(inbound(&app, Some("auto-reply")).len(), 1);
-        // The stranger's mail waits for a person in the quarantine folder.
+        // The stranger's mail waits for a person in the quarantine folder; /readyz says so,
+        // and names the failing address count.
         assert_eq!(count(&user, "Quarantine"), 1, "{backend}");
+        let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+        assert_eq!(
+            ready["inbound_mail"],
+            serde_json::json!({"needs_review_24h": 1, "failing_addresses": 1}),
+            "{backend}"
+        );
         assert_eq!(count(&user, "INBOX"), 0, "{backend}");
     }
 }

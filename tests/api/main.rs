@@ -14,6 +14,7 @@ mod jurisdiction;
 mod mail_in;
 mod mail_out;
 mod open311;
+mod reminders;
 mod report_pages;
 mod reports;
 mod sessions;

@@ -12,6 +12,7 @@ pub mod import;
 pub mod mail;
 pub mod mail_routing;
 pub mod ratelimit;
+pub mod reminders;
 pub mod reports;
 mod service;
 pub mod validate;

@@ -15,6 +15,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use tongdai_domain::{TicketId, TrackingCode, datetime_vi, deadline_vi};
 use tongdai_intake::IntakeService;
+use tongdai_intake::reminders::{self, DeadlineKind, ReminderKind, ReminderPayload};
 use tongdai_storage::outbox::{self, MailRow};
 use tongdai_storage::tickets::{self, Ticket};
 use uuid::Uuid;
@@ -151,6 +152,69 @@ struct View {
     console_url: String,
     operator_name: String,
     hotline: String,
+    /// Due-soon and overdue reminders: which deadline, when, how long.
+    reminder: Option<ReminderView>,
+}
+
+/// What a reminder says about its deadline, in words.
+struct ReminderView {
+    /// "tiếp nhận", "giải quyết": the step the deadline is for.
+    step: &'static str,
+    /// What the agency is asked to do.
+    todo: &'static str,
+    /// Until when overdue reminders go on.
+    until: &'static str,
+    /// "09:30 ngày 04/02/2027", "hết ngày 24/02/2027".
+    due_at: String,
+    /// When the figures were taken (the round that decided the reminder).
+    as_of: String,
+    /// "còn 3 giờ 30 phút làm việc", "đã quá 1 ngày làm việc (8 ngày theo lịch)".
+    how_long: String,
+    /// An answer deadline can be extended on request; an accept deadline cannot.
+    can_extend: bool,
+}
+
+impl ReminderView {
+    fn of(p: &ReminderPayload) -> Self {
+        let (step, todo, until) = match p.deadline {
+            DeadlineKind::Accept => ("tiếp nhận", "tiếp nhận phản ánh", "được tiếp nhận"),
+            DeadlineKind::Answer => (
+                "giải quyết",
+                "giải quyết và gửi kết quả xử lý",
+                "có kết quả xử lý",
+            ),
+        };
+        let how_long = match p.kind {
+            ReminderKind::DueSoon => format!("còn {} làm việc", working_time_vi(p.working_minutes)),
+            ReminderKind::Overdue if p.working_days_late == 0 => {
+                format!("đã quá {} làm việc", working_time_vi(p.working_minutes))
+            }
+            ReminderKind::Overdue => format!(
+                "đã quá {} ngày làm việc ({} ngày theo lịch)",
+                p.working_days_late, p.calendar_days_late
+            ),
+        };
+        Self {
+            step,
+            todo,
+            until,
+            due_at: deadline_vi(&p.due_at),
+            as_of: datetime_vi(&p.as_of),
+            how_long,
+            can_extend: p.deadline == DeadlineKind::Answer,
+        }
+    }
+}
+
+/// Working time in words: "3 giờ 30 phút", "45 phút", "2 giờ", "dưới 1 phút".
+fn working_time_vi(minutes: i64) -> String {
+    let (hours, minutes) = (minutes.max(0) / 60, minutes.max(0) % 60);
+    match (hours, minutes) {
+        (0, 0) => "dưới 1 phút".to_owned(),
+        (0, m) => format!("{m} phút"),
+        (h, 0) => format!("{h} giờ"),
+        (h, m) => format!("{h} giờ {m} phút"),
+    }
 }
 
 #[derive(Template)]
@@ -186,6 +250,17 @@ impl Notifier {
         let payload: serde_json::Value = serde_json::from_str(&row.payload)
             .map_err(|e| NotifyError::corrupt(&row.id, format!("payload: {e}")))?;
         let ticket = self.ticket_of(row, &payload)?;
+        let reminder = match kind {
+            Kind::DueSoon | Kind::Overdue => {
+                let reminder: ReminderPayload = serde_json::from_value(payload.clone())
+                    .map_err(|e| NotifyError::corrupt(&row.id, format!("reminder: {e}")))?;
+                if let Err(note) = still_due(&ticket, &reminder) {
+                    return Ok(Prepared::Unsent { note });
+                }
+                Some(ReminderView::of(&reminder))
+            }
+            _ => None,
+        };
         let (to, cc) = match self.recipients(kind, &ticket, &payload) {
             Ok(found) => found,
             Err(note) => return Ok(Prepared::Unsent { note }),
@@ -201,7 +276,8 @@ impl Notifier {
             .intake
             .with_conn(|conn| outbox::earlier_message_ids(conn, &ticket_id, &recipient, row))?;
         let message_id = message_id(&row.id, &ticket.code, &self.settings.message_id_domain);
-        let view = self.view(kind, &ticket, &payload, &to);
+        let mut view = self.view(kind, &ticket, &payload, &to);
+        view.reminder = reminder;
         let text = TextBody { v: &view }.render()?;
         let html = HtmlBody { v: &view }.render()?;
         let now: DateTime<Utc> = self.intake.clock().now();
@@ -388,7 +464,26 @@ impl Notifier {
             console_url,
             operator_name: self.settings.operator_name.clone(),
             hotline: self.settings.hotline.clone(),
+            reminder: None,
         }
+    }
+}
+
+/// A reminder is sent only while its deadline still runs as it did when it was decided: an
+/// agency that accepted, answered or got an extension between the round and the send gets
+/// no stale reminder (the row settles with a note, like a missing address).
+fn still_due(ticket: &Ticket, reminder: &ReminderPayload) -> Result<(), String> {
+    let running = reminders::running_deadline(&ticket.into());
+    let due_at = reminder.due_at.with_timezone(&Utc);
+    if running == Some((reminder.deadline, due_at)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "no longer due: thời hạn {} {} không còn áp dụng (trạng thái hiện tại: {})",
+            ReminderView::of(reminder).step,
+            deadline_vi(&reminder.due_at),
+            ticket.status.label_vi()
+        ))
     }
 }
 
@@ -412,6 +507,187 @@ mod tests {
             parse_message_id("<abc@1022.longan.gov.vn>", "1022.longan.gov.vn"),
             None
         );
+    }
+
+    fn reminder(kind: ReminderKind, deadline: DeadlineKind, minutes: i64) -> ReminderPayload {
+        let local = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap();
+        ReminderPayload {
+            code: "1022-K7Q9-3MPX".into(),
+            agency: "UBND-TN-P-LONGAN".into(),
+            kind,
+            deadline,
+            due_at: local("2027-02-04T09:30:00+07:00"),
+            day: chrono::NaiveDate::from_ymd_opt(2027, 2, 4).unwrap(),
+            as_of: local("2027-02-04T08:00:00+07:00"),
+            working_minutes: minutes,
+            working_days_late: 0,
+            calendar_days_late: 0,
+        }
+    }
+
+    fn agency_view(kind: Kind, r: &ReminderPayload) -> View {
+        View {
+            kind,
+            code: "1022-K7Q9-3MPX".into(),
+            title: "Đèn đường <không> sáng".into(),
+            greeting: "Kính gửi: UBND phường Long An,".into(),
+            category: "Đèn đường".into(),
+            place: Some("Phường Long An".into()),
+            agency: Some("UBND phường Long An".into()),
+            filed_at: "09:00 ngày 03/02/2027".into(),
+            answer_due: Some("hết ngày 24/02/2027".into()),
+            text: None,
+            tracking_url: "https://1022.example.vn/tra-cuu/1022-K7Q9-3MPX".into(),
+            private_url: None,
+            console_url: "https://1022.example.vn/console/phieu/1022-K7Q9-3MPX".into(),
+            operator_name: "Trung tâm IOC".into(),
+            hotline: "1022".into(),
+            reminder: Some(ReminderView::of(r)),
+        }
+    }
+
+    #[test]
+    fn working_time_reads_in_hours_and_minutes() {
+        assert_eq!(working_time_vi(0), "dưới 1 phút");
+        assert_eq!(working_time_vi(45), "45 phút");
+        assert_eq!(working_time_vi(120), "2 giờ");
+        assert_eq!(working_time_vi(210), "3 giờ 30 phút");
+        assert_eq!(working_time_vi(-5), "dưới 1 phút");
+    }
+
+    #[test]
+    fn a_due_soon_notice_names_the_deadline_and_the_time_left() {
+        let r = reminder(ReminderKind::DueSoon, DeadlineKind::Accept, 90);
+        let view = agency_view(Kind::DueSoon, &r);
+        let text = TextBody { v: &view }.render().unwrap();
+        assert!(text.starts_with("Kính gửi: UBND phường Long An,"), "{text}");
+        assert!(
+            text.contains(
+                "sắp đến hạn tiếp nhận: hạn là 09:30 ngày 04/02/2027, đến 08:00 ngày \
+                 04/02/2027 còn 1 giờ 30 phút làm việc."
+            ),
+            "{text}"
+        );
+        assert!(text.contains("Đề nghị Quý cơ quan tiếp nhận phản ánh trước thời hạn"));
+        assert!(text.contains("https://1022.example.vn/console/phieu/1022-K7Q9-3MPX"));
+        assert!(
+            !text.contains("gia hạn"),
+            "an accept deadline is not extended"
+        );
+        assert!(text.contains("không gửi qua thư điện tử"));
+        let html = HtmlBody { v: &view }.render().unwrap();
+        assert!(html.contains(
+            "<strong>sắp đến hạn tiếp nhận</strong>: hạn là <strong>09:30 ngày 04/02/2027</strong>"
+        ));
+        assert!(
+            html.contains("Đèn đường &#60;không&#62; sáng"),
+            "escaped: {html}"
+        );
+        assert!(
+            html.contains(r#"<a href="https://1022.example.vn/console/phieu/1022-K7Q9-3MPX">"#)
+        );
+
+        let answer = reminder(ReminderKind::DueSoon, DeadlineKind::Answer, 240);
+        let text = TextBody {
+            v: &agency_view(Kind::DueSoon, &answer),
+        }
+        .render()
+        .unwrap();
+        assert!(text.contains("sắp đến hạn giải quyết"), "{text}");
+        assert!(text.contains("còn 4 giờ làm việc"), "{text}");
+        assert!(text.contains("đề nghị gia hạn"), "{text}");
+    }
+
+    #[test]
+    fn an_overdue_notice_says_how_late_in_working_time_then_in_days() {
+        let r = reminder(ReminderKind::Overdue, DeadlineKind::Accept, 45);
+        let text = TextBody {
+            v: &agency_view(Kind::Overdue, &r),
+        }
+        .render()
+        .unwrap();
+        assert!(
+            text.contains(
+                "đã quá hạn tiếp nhận: hạn là 09:30 ngày 04/02/2027, đến 08:00 ngày \
+                 04/02/2027 đã quá 45 phút làm việc."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("cho đến khi phản ánh được tiếp nhận."),
+            "{text}"
+        );
+        let mut late = reminder(ReminderKind::Overdue, DeadlineKind::Answer, 360);
+        late.working_days_late = 1;
+        late.calendar_days_late = 8;
+        let view = agency_view(Kind::Overdue, &late);
+        let text = TextBody { v: &view }.render().unwrap();
+        assert!(
+            text.contains("đã quá 1 ngày làm việc (8 ngày theo lịch)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("khẩn trương giải quyết và gửi kết quả xử lý"),
+            "{text}"
+        );
+        let html = HtmlBody { v: &view }.render().unwrap();
+        assert!(
+            html.contains("đã quá hạn giải quyết</strong>: hạn là <strong>09:30 ngày 04/02/2027"),
+            "{html}"
+        );
+        assert!(
+            html.contains("cho đến khi phản ánh có kết quả xử lý."),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_reminder_whose_deadline_moved_on_is_not_sent() {
+        use tongdai_domain::{Channel, Priority, Reporter, TicketStatus};
+        let r = reminder(ReminderKind::Overdue, DeadlineKind::Accept, 45);
+        let due = r.due_at.with_timezone(&Utc);
+        let mut ticket = Ticket {
+            id: TicketId(Uuid::new_v4()),
+            code: TrackingCode::parse("1022-K7Q9-3MPX").unwrap(),
+            channel: Channel::Web,
+            status: TicketStatus::Forwarded,
+            priority: Priority::BinhThuong,
+            category_code: "chieu-sang.den-duong".into(),
+            area_code: None,
+            address: None,
+            latitude: None,
+            longitude: None,
+            title: "Đèn đường không sáng".into(),
+            description: String::new(),
+            agency_code: Some("UBND-TN-P-LONGAN".into()),
+            reporter: Reporter::default(),
+            reporter_subject: None,
+            consent_at: None,
+            routing_decision: None,
+            forward_due_at: None,
+            accept_due_at: Some(due),
+            answer_due_at: Some(due + chrono::Duration::days(20)),
+            created_at: due - chrono::Duration::days(1),
+            updated_at: due - chrono::Duration::days(1),
+            closed_at: None,
+            attributes: Default::default(),
+            submitted_by: None,
+            version: 1,
+            answer_paused_at: None,
+            pending_extension_until: None,
+            published_at: None,
+        };
+        assert_eq!(still_due(&ticket, &r), Ok(()));
+        ticket.status = TicketStatus::InProgress;
+        let note = still_due(&ticket, &r).unwrap_err();
+        assert!(
+            note.starts_with("no longer due: thời hạn tiếp nhận"),
+            "{note}"
+        );
+        assert!(note.contains("Đang xử lý"), "{note}");
+        ticket.status = TicketStatus::Forwarded;
+        ticket.accept_due_at = Some(due + chrono::Duration::hours(1));
+        assert!(still_due(&ticket, &r).is_err(), "a moved deadline");
     }
 
     #[test]

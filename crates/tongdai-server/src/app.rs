@@ -284,6 +284,18 @@ impl Application {
                 Duration::from_secs(state.config.mail.send_interval_secs),
             );
         }
+        let reminders = &state.config.mail.reminders;
+        if reminders.enabled {
+            // Reminders are outbox rows: they wait for a sender (this instance's or another's).
+            crate::reminders::spawn(
+                crate::reminders::Reminders::new(
+                    state.intake.clone(),
+                    state.clock.clone(),
+                    reminders,
+                ),
+                Duration::from_secs(u64::from(reminders.every_minutes) * 60),
+            );
+        }
         // Built (and checked) here, so a broken [mail.imap] or keyword file stops start-up.
         let pollers =
             crate::mail_poll::pollers(&state.config, state.intake.clone(), state.clock.clone())?;

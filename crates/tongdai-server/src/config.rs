@@ -147,6 +147,42 @@ pub struct MailConfig {
     /// `[mail.intake]`: what the e-mail channel accepts and how it files.
     #[serde(default)]
     pub intake: tongdai_intake::mail::MailIntakeSettings,
+    /// `[mail.reminders]`: due-soon and overdue reminders to agencies.
+    #[serde(default)]
+    pub reminders: RemindersConfig,
+}
+
+/// `[mail.reminders]`: the scheduler of `crate::reminders`. The lead is data: a decree may
+/// change it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemindersConfig {
+    /// Run the rounds inside the server (every instance may: each reminder is one row).
+    pub enabled: bool,
+    /// Between rounds. A round outside office hours does nothing, so this bounds how late
+    /// after opening time the first reminders of the day go out.
+    pub every_minutes: u32,
+    /// The due-soon reminder starts this many working hours before a deadline; 0: none.
+    pub due_soon_lead_working_hours: u32,
+}
+
+impl Default for RemindersConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            every_minutes: 15,
+            due_soon_lead_working_hours: 4,
+        }
+    }
+}
+
+impl RemindersConfig {
+    /// The pure rule's policy.
+    pub fn policy(&self) -> tongdai_intake::reminders::ReminderPolicy {
+        tongdai_intake::reminders::ReminderPolicy {
+            due_soon_lead_minutes: self.due_soon_lead_working_hours.saturating_mul(60),
+        }
+    }
 }
 
 fn default_loop_header() -> String {
@@ -329,6 +365,21 @@ impl MailConfig {
         if intake.max_attachments > 50 {
             return bad("intake.max_attachments", "must be at most 50".into());
         }
+        let reminders = &self.reminders;
+        if reminders.every_minutes == 0 || reminders.every_minutes > 24 * 60 {
+            return bad(
+                "reminders.every_minutes",
+                "must be from 1 to 1440 (a day)".into(),
+            );
+        }
+        // 40 working hours is a working week: a longer lead would remind of nearly every
+        // ticket at once.
+        if reminders.due_soon_lead_working_hours > 40 {
+            return bad(
+                "reminders.due_soon_lead_working_hours",
+                "must be from 0 (no due-soon reminders) to 40 (a working week)".into(),
+            );
+        }
         Ok(())
     }
 }
@@ -382,6 +433,8 @@ send = false
 agency_contacts = {contacts:?}
 [mail.intake]
 keywords_file = {keywords:?}
+[mail.reminders]
+enabled = false
 "#,
             data = data_dir.display().to_string(),
             jurisdiction = path("config/jurisdiction"),
@@ -739,6 +792,44 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("mail.lease_seconds"), "{err}");
+    }
+
+    #[test]
+    fn reminders_default_to_a_four_hour_lead_every_quarter_hour_and_bad_values_name_the_key() {
+        let config = Config::from_toml_layers("").unwrap();
+        let reminders = &config.mail.reminders;
+        assert!(reminders.enabled);
+        assert_eq!(reminders.every_minutes, 15);
+        assert_eq!(reminders.due_soon_lead_working_hours, 4);
+        assert_eq!(reminders.policy().due_soon_lead_minutes, 240);
+        let off = Config::from_toml_layers(
+            "[mail.reminders]
+due_soon_lead_working_hours = 0",
+        );
+        assert_eq!(
+            off.unwrap().mail.reminders.policy().due_soon_lead_minutes,
+            0
+        );
+        for (toml, key) in [
+            ("every_minutes = 0", "mail.reminders.every_minutes"),
+            ("every_minutes = 1441", "mail.reminders.every_minutes"),
+            (
+                "due_soon_lead_working_hours = 41",
+                "mail.reminders.due_soon_lead_working_hours",
+            ),
+            ("lead = 4", "lead"),
+        ] {
+            let err = Config::from_toml_layers(&format!("[mail.reminders]\n{toml}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{toml}: {err}");
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let tests = Config::for_checkout(&root, "sqlite://x.db", Path::new("."), "").unwrap();
+        assert!(
+            !tests.mail.reminders.enabled,
+            "tests drive rounds themselves"
+        );
     }
 
     #[test]

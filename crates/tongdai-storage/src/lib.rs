@@ -11,6 +11,7 @@ pub mod jurisdiction;
 pub mod mail;
 pub mod outbox;
 pub mod refresh_tokens;
+pub mod reminders;
 pub mod reports;
 pub mod schema;
 pub mod tickets;

@@ -21,13 +21,26 @@ pub fn enqueue_once(
     payload: &str,
     at: DateTime<Utc>,
 ) -> StorageResult<bool> {
+    enqueue_once_for(conn, id, topic, None, payload, at)
+}
+
+/// [`enqueue_once`] for a message about a ticket (a reminder to its agency), so the console
+/// lists it with the ticket's other messages and the notice threads under them.
+pub fn enqueue_once_for(
+    conn: &mut DbConnection,
+    id: &str,
+    topic: &str,
+    ticket_id: Option<&str>,
+    payload: &str,
+    at: DateTime<Utc>,
+) -> StorageResult<bool> {
     // Insert first: the primary key decides, and no read-then-write transaction can
     // deadlock two SQLite writers.
     let inserted = diesel::insert_into(outbox::table)
         .values((
             outbox::id.eq(id),
             outbox::topic.eq(topic),
-            outbox::ticket_id.eq(None::<String>),
+            outbox::ticket_id.eq(ticket_id),
             outbox::payload.eq(payload),
             outbox::created_at.eq(naive(at)),
             outbox::available_at.eq(naive(at)),

@@ -2,7 +2,8 @@
 //! answers, the schema is current, a jurisdiction is loaded). Calendar years without data
 //! are reported as warnings: the service works, but deadlines in those years count
 //! weekends only. The outbox's pending and dead messages are counted (`outbox`); dead ones
-//! are a warning, not unreadiness: the service still takes reports.
+//! are a warning, not unreadiness: the service still takes reports. So are inbound mail
+//! waiting in quarantine and addresses whose mail bounces (`inbound_mail`).
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -55,6 +56,28 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
             format!("Thiếu lịch làm việc năm {year} (config/calendar/{year}.toml): hạn xử lý năm này chỉ trừ thứ Bảy, Chủ nhật.")
         })
         .collect();
+    let since = state.clock.now() - chrono::Duration::hours(24);
+    let (quarantined, failing) = state
+        .db(move |conn| {
+            let quarantined = tongdai_storage::mail::outcome_counts_since(conn, since)?
+                .into_iter()
+                .filter(|(outcome, _)| outcome == "quarantined" || outcome == "refused")
+                .map(|(_, n)| n)
+                .sum::<i64>();
+            let failing = tongdai_storage::mail::failing_addresses(conn, 1000)?.len();
+            Ok((quarantined, failing))
+        })
+        .await?;
+    if quarantined > 0 {
+        warnings.push(format!(
+            "{quarantined} thư đến trong 24 giờ qua chờ cán bộ xem (thư mục cách ly; `tongdai mail inbound --outcome quarantined`)."
+        ));
+    }
+    if failing > 0 {
+        warnings.push(format!(
+            "{failing} địa chỉ thư điện tử đang bị trả thư: kiểm tra lại địa chỉ của đơn vị (config/agency-contacts.toml)."
+        ));
+    }
     if outbox.dead > 0 {
         warnings.push(format!(
             "{} thư/thông báo gửi không được sau mọi lần thử (xem trang phản ánh trên /console hoặc `tongdai mail outbox`).",
@@ -70,6 +93,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
         // Messages not yet delivered and those that failed their last attempt (every topic):
         // the service is ready either way, but dead ones need a person.
         "outbox": { "pending": outbox.pending, "dead": outbox.dead },
+        // Inbound mail that needs a person (quarantined or refused, last 24 hours) and
+        // addresses our mail bounces from: warnings, not unreadiness.
+        "inbound_mail": { "needs_review_24h": quarantined, "failing_addresses": failing },
         "missing_calendar_years": missing,
         "warnings": warnings,
         "detail": warnings.join(" "),

@@ -5,6 +5,7 @@
 mod jurisdiction;
 mod mail;
 mod migrations;
+mod reminders;
 mod tickets;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
