@@ -164,6 +164,11 @@ impl IntakeService {
         &self.settings.limits
     }
 
+    /// Which database backend this service stores into.
+    pub fn backend(&self) -> tongdai_storage::Backend {
+        self.db.backend()
+    }
+
     pub fn router(&self) -> &Router {
         &self.router
     }

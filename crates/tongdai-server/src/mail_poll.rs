@@ -340,6 +340,9 @@ pub struct Poller {
     holder: String,
     clock: Arc<dyn Clock>,
     after_commit: AfterCommit,
+    /// Messages stored at once: several on PostgreSQL (overlapping commits), one on SQLite
+    /// (one writer; concurrent writers would only wait for each other).
+    workers: usize,
 }
 
 impl Poller {
@@ -350,12 +353,17 @@ impl Poller {
     ) -> Result<Self, Error> {
         config.validate("mail.imap")?;
         let password = config.password()?;
+        let workers = match intake.service().backend() {
+            tongdai_storage::Backend::Postgres => 4,
+            tongdai_storage::Backend::Sqlite => 1,
+        };
         Ok(Self {
             intake,
             mailbox: config.name(),
             config: config.clone(),
             password,
             holder: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            workers,
             clock,
             after_commit: AfterCommit::Move,
         })
@@ -514,7 +522,7 @@ impl Poller {
             if !last && piece.len() < BODY_PIECE_MESSAGES && piece_bytes < BODY_PIECE_BYTES {
                 continue;
             }
-            let (done, outcomes) = self.take_piece(session, &piece, &sizes, validity)?;
+            let (failed_at, outcomes) = self.take_piece(session, &piece, &sizes, validity)?;
             for outcome in &outcomes {
                 summary.count(&outcome.1);
             }
@@ -522,11 +530,19 @@ impl Poller {
                 tracing::error!(mailbox = %self.mailbox, "crashing after the commit, before the move (test)");
                 std::process::abort();
             }
+            // Everything stored is moved, even past a failure (its record makes it safe).
             self.put_away(session, &outcomes)?;
-            if let Some(&(uid, _)) = outcomes.last() {
+            // The position only passes what is stored without a gap: a message that
+            // failed stays above it, and is read again next time.
+            let before_failure = outcomes
+                .iter()
+                .map(|(uid, _)| *uid)
+                .filter(|uid| failed_at.is_none_or(|f| *uid < f))
+                .max();
+            if let Some(uid) = before_failure {
                 last_done = last_done.max(i64::from(uid));
             }
-            if !done {
+            if failed_at.is_some() {
                 summary.left = uids.len() - (i + 1 - piece.len()) - outcomes.len();
                 stopped = true;
                 break;
@@ -576,8 +592,10 @@ impl Poller {
         Ok(sizes)
     }
 
-    /// Stores the messages of one piece, in UID order. `false`: the database failed and the
-    /// rest of the piece is left for the next poll.
+    /// Stores the messages of one piece, `self.workers` at a time (their transactions
+    /// overlap, so PostgreSQL commits them together); outcomes in UID order. The first UID
+    /// the database failed on, if any: it and the ones that failed after it stay in the
+    /// folder for the next poll.
     #[allow(clippy::type_complexity)]
     fn take_piece(
         &self,
@@ -585,7 +603,7 @@ impl Poller {
         piece: &[u32],
         sizes: &std::collections::HashMap<u32, u64>,
         validity: i64,
-    ) -> Result<(bool, Vec<(u32, MailOutcome)>), PollError> {
+    ) -> Result<(Option<u32>, Vec<(u32, MailOutcome)>), PollError> {
         let limit = self.intake.settings().max_message_bytes as u64;
         let (large, small): (Vec<u32>, Vec<u32>) = piece
             .iter()
@@ -601,30 +619,72 @@ impl Poller {
                 }
             }
         }
-        let mut outcomes = Vec::new();
-        for &uid in piece {
+        // (uid, body or None for a message over the size limit), in UID order. A UID with
+        // neither was expunged by someone else between SEARCH and FETCH: nothing to do.
+        let jobs: Vec<(u32, Option<Vec<u8>>)> = piece
+            .iter()
+            .filter_map(|&uid| {
+                if large.contains(&uid) {
+                    Some((uid, None))
+                } else {
+                    bodies.remove(&uid).map(|raw| (uid, Some(raw)))
+                }
+            })
+            .collect();
+        let ingest = |uid: u32, raw: &Option<Vec<u8>>| {
             let position = MailPosition {
                 uid_validity: Some(validity),
                 uid: Some(i64::from(uid)),
             };
-            let result = if large.contains(&uid) {
-                let size = sizes.get(&uid).copied().unwrap_or(0);
-                self.intake.too_large(&self.mailbox, position, size)
-            } else if let Some(raw) = bodies.remove(&uid) {
-                self.intake.ingest(&self.mailbox, position, &raw)
-            } else {
-                // Expunged by someone else between SEARCH and FETCH: nothing to do.
-                continue;
-            };
+            match raw {
+                Some(raw) => self.intake.ingest(&self.mailbox, position, raw),
+                None => {
+                    let size = sizes.get(&uid).copied().unwrap_or(0);
+                    self.intake.too_large(&self.mailbox, position, size)
+                }
+            }
+        };
+        let results: Vec<Result<MailOutcome, IntakeError>> = if self.workers <= 1 {
+            jobs.iter().map(|(uid, raw)| ingest(*uid, raw)).collect()
+        } else {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let slots: Vec<std::sync::Mutex<Option<Result<MailOutcome, IntakeError>>>> =
+                jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+            std::thread::scope(|scope| {
+                for _ in 0..self.workers.min(jobs.len()) {
+                    scope.spawn(|| {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some((uid, raw)) = jobs.get(i) else { break };
+                            let result = ingest(*uid, raw);
+                            if let Ok(mut slot) = slots[i].lock() {
+                                *slot = Some(result);
+                            }
+                        }
+                    });
+                }
+            });
+            slots
+                .into_iter()
+                .map(|slot| {
+                    slot.into_inner().ok().flatten().unwrap_or_else(|| {
+                        Err(IntakeError::Corrupt("an ingest worker stopped".into()))
+                    })
+                })
+                .collect()
+        };
+        let mut failed_at = None;
+        let mut outcomes = Vec::new();
+        for ((uid, _), result) in jobs.iter().zip(results) {
             match result {
-                Ok(outcome) => outcomes.push((uid, outcome)),
+                Ok(outcome) => outcomes.push((*uid, outcome)),
                 Err(e) => {
                     tracing::warn!(mailbox = %self.mailbox, uid, error = %e, "inbound mail not stored; left for the next poll");
-                    return Ok((false, outcomes));
+                    failed_at = failed_at.or(Some(*uid));
                 }
             }
         }
-        Ok((true, outcomes))
+        Ok((failed_at, outcomes))
     }
 
     /// Moves what was stored: quarantined ones to the quarantine folder, the rest to the
