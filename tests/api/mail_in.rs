@@ -130,6 +130,42 @@ fn mail(from: &str, message_id: &str, subject: &str, body: &str, extra_headers: 
     .into_bytes()
 }
 
+/// The `tongdai` binary on the app's database, with `[mail.imap]` for `user` if given.
+fn tongdai_cli(app: &TestApp, user: Option<&str>, args: &[&str]) -> std::process::Output {
+    let root = repo_root();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tongdai"));
+    cmd.current_dir(app.data_dir.path())
+        .env_remove("RUST_LOG")
+        .env("DATABASE_URL", &app.db.url)
+        .env("TONGDAI_DATA__DIR", app.data_dir.path())
+        .env(
+            "TONGDAI_JURISDICTION__DIR",
+            root.join("config/jurisdiction"),
+        )
+        .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
+        .env(
+            "TONGDAI_MAIL__AGENCY_CONTACTS",
+            root.join("config/agency-contacts.toml"),
+        )
+        .env(
+            "TONGDAI_MAIL__INTAKE__KEYWORDS_FILE",
+            root.join("config/mail/keywords.toml"),
+        )
+        .env("TONGDAI_LOG__FILTER", "warn")
+        .args(args);
+    if let Some(user) = user {
+        cmd.env("TONGDAI_MAIL__IMAP__HOST", "127.0.0.1")
+            .env("TONGDAI_MAIL__IMAP__PORT", imap_port().unwrap().to_string())
+            .env("TONGDAI_MAIL__IMAP__SECURITY", "none")
+            .env("TONGDAI_MAIL__IMAP__USERNAME", user)
+            .env("TONGDAI_MAIL__IMAP__PASSWORD", PASSWORD)
+            .env("TONGDAI_MAIL__IMAP__POLL_INTERVAL_SECS", "1")
+            .env("TONGDAI_MAIL__IMAP__TIMEOUT_SECS", "1")
+            .env("TONGDAI_MAIL__IMAP__LEASE_SECONDS", "3");
+    }
+    cmd.output().unwrap()
+}
+
 fn email_tickets(app: &TestApp) -> Vec<Ticket> {
     let mut conn = app.db.db.conn().unwrap();
     let mut found = Vec::new();
@@ -419,6 +455,16 @@ async fn a_reply_threads_while_auto_replies_bounces_and_duplicates_are_ignored()
         };
         assert_eq!(failing.len(), 1, "{backend}");
         assert_eq!(failing[0].address, "khongtontai@example.vn");
+        // The IOC lists it from the command line, and clears it once the contact is fixed.
+        let listed = tongdai_cli(&app, None, &["mail", "failing"]);
+        let stdout = String::from_utf8_lossy(&listed.stdout);
+        assert!(
+            stdout.contains("khongtontai@example.vn\t1 bounce(s)"),
+            "{backend}: {stdout}"
+        );
+        let inbound_list = tongdai_cli(&app, None, &["mail", "inbound", "--outcome", "refused"]);
+        let stdout = String::from_utf8_lossy(&inbound_list.stdout);
+        assert!(stdout.contains("nguoila@example.vn"), "{backend}: {stdout}");
         assert_eq!(inbound(&app, Some("auto-reply")).len(), 1);
         // The stranger's mail waits for a person in the quarantine folder; /readyz says so,
         // and names the failing address count.
@@ -429,6 +475,18 @@ async fn a_reply_threads_while_auto_replies_bounces_and_duplicates_are_ignored()
             serde_json::json!({"needs_review_24h": 1, "failing_addresses": 1}),
             "{backend}"
         );
+        let cleared = tongdai_cli(
+            &app,
+            None,
+            &["mail", "failing", "--clear", "KhongTonTai@example.vn"],
+        );
+        assert!(
+            cleared.status.success(),
+            "{backend}: {}",
+            String::from_utf8_lossy(&cleared.stderr)
+        );
+        let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+        assert_eq!(ready["inbound_mail"]["failing_addresses"], 0, "{backend}");
         assert_eq!(count(&user, "INBOX"), 0, "{backend}");
     }
 }
@@ -498,40 +556,12 @@ async fn killing_the_poller_between_commit_and_move_then_restarting_gives_one_ti
                 "",
             ),
         );
-        let root = repo_root();
         let run = |crash: bool| {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_tongdai"));
-            cmd.current_dir(app.data_dir.path())
-                .env_remove("RUST_LOG")
-                .env("DATABASE_URL", &app.db.url)
-                .env("TONGDAI_DATA__DIR", app.data_dir.path())
-                .env(
-                    "TONGDAI_JURISDICTION__DIR",
-                    root.join("config/jurisdiction"),
-                )
-                .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
-                .env(
-                    "TONGDAI_MAIL__AGENCY_CONTACTS",
-                    root.join("config/agency-contacts.toml"),
-                )
-                .env(
-                    "TONGDAI_MAIL__INTAKE__KEYWORDS_FILE",
-                    root.join("config/mail/keywords.toml"),
-                )
-                .env("TONGDAI_MAIL__IMAP__HOST", "127.0.0.1")
-                .env("TONGDAI_MAIL__IMAP__PORT", imap_port().unwrap().to_string())
-                .env("TONGDAI_MAIL__IMAP__SECURITY", "none")
-                .env("TONGDAI_MAIL__IMAP__USERNAME", &user)
-                .env("TONGDAI_MAIL__IMAP__PASSWORD", PASSWORD)
-                .env("TONGDAI_MAIL__IMAP__POLL_INTERVAL_SECS", "1")
-                .env("TONGDAI_MAIL__IMAP__TIMEOUT_SECS", "1")
-                .env("TONGDAI_MAIL__IMAP__LEASE_SECONDS", "3")
-                .env("TONGDAI_LOG__FILTER", "warn")
-                .args(["mail", "poll", "--once"]);
+            let mut args = vec!["mail", "poll", "--once"];
             if crash {
-                cmd.arg("--crash-after-commit");
+                args.push("--crash-after-commit");
             }
-            cmd.output().unwrap()
+            tongdai_cli(&app, Some(&user), &args)
         };
         let crashed = run(true);
         assert!(

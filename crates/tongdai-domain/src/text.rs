@@ -11,12 +11,19 @@ use unicode_normalization::char::is_combining_mark;
 /// surrounding white space trimmed and inner runs of white space (tabs and newlines too)
 /// collapsed. A text of only invisible characters becomes empty.
 pub fn normalize(input: &str) -> String {
+    // Invisible characters go first and composition comes last: "e", a zero-width space and
+    // a combining grave accent must end as "è", not as "e" + U+0300 (not NFC).
     let visible: String = input
-        .nfc()
+        .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .filter(|c| !is_invisible(*c))
         .collect();
-    visible.split_whitespace().collect::<Vec<_>>().join(" ")
+    visible
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .nfc()
+        .collect()
 }
 
 /// Characters that change how text is shown without being seen: bidi embeddings,
@@ -60,6 +67,15 @@ pub fn fold(input: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn what_remains_after_invisible_characters_go_is_composed() {
+        use super::normalize;
+        assert_eq!(normalize("e\u{200B}\u{300}"), "\u{E8}");
+        assert_eq!(normalize("Phu\u{FEFF}\u{31B}\u{300}ng"), "Phừng");
+        let out = normalize("a\u{2060}\u{301} b\u{200D}\u{303}");
+        assert!(unicode_normalization::is_nfc(&out), "{out:?}");
+    }
+
     use super::*;
 
     #[test]

@@ -855,6 +855,51 @@ due_soon_lead_working_hours = 0",
     }
 
     #[test]
+    fn imap_mailboxes_come_from_the_environment_and_extra_tables() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TONGDAI_MAIL__IMAP__HOST", "imap.longan.gov.vn");
+            jail.set_env("TONGDAI_MAIL__IMAP__USERNAME", "1022@longan.gov.vn");
+            jail.set_env("TONGDAI_MAIL__IMAP__PASSWORD", "mật-khẩu-imap");
+            jail.create_file(
+                "site.toml",
+                "[[mail.imap.extra]]\nhost = \"imap.longan.gov.vn\"\nusername = \"1022-zalo\"\n\
+                 password_file = \"/etc/tongdai/zalo\"\nfolder = \"Zalo\"\n",
+            )?;
+            let overrides = Overrides {
+                config_file: Some("site.toml".into()),
+                ..Overrides::default()
+            };
+            let config = Config::load(&overrides).map_err(|e| e.to_string())?;
+            let names: Vec<String> = config
+                .mail
+                .imap
+                .mailboxes()
+                .iter()
+                .map(|m| m.name())
+                .collect();
+            assert_eq!(
+                names,
+                [
+                    "1022@longan.gov.vn@imap.longan.gov.vn:993/INBOX",
+                    "1022-zalo@imap.longan.gov.vn:993/Zalo"
+                ]
+            );
+            assert!(!format!("{config:?}").contains("mật-khẩu-imap"));
+            Ok(())
+        });
+        let err = Config::from_toml_layers(
+            "[mail.imap]\nhost = \"imap.example.vn\"\nsecurity = \"none\"\nusername = \"a\"\npassword = \"b\"",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("mail.imap.security"), "{err}");
+        let err = Config::from_toml_layers("[mail.intake]\nconsent = \"assumed\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("consent"), "{err}");
+    }
+
+    #[test]
     fn a_short_jwt_secret_is_refused() {
         let err = Config::from_toml_layers("[auth]\njwt_secret = \"short\"")
             .unwrap_err()

@@ -41,6 +41,12 @@ pub enum MailCommand {
         #[arg(long, hide = true)]
         crash_after_commit: bool,
     },
+    /// Addresses our mail bounces from (agencies' contacts to fix), newest bounce first;
+    /// `--clear ADDRESS` marks one as working again once it is fixed.
+    Failing {
+        #[arg(long, value_name = "ADDRESS")]
+        clear: Option<String>,
+    },
     /// List inbound mail the poller recorded, newest first.
     Inbound {
         /// Only this outcome (filed, reply, reopened, refused, auto-reply, bounce, own,
@@ -149,6 +155,31 @@ pub async fn run(
                 crate::mail_poll::spawn(pollers, stop.clone());
                 tokio::signal::ctrl_c().await?;
                 stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        MailCommand::Failing { clear } => {
+            if let Some(address) = clear {
+                let address = address.trim().to_lowercase();
+                let now = clock.now();
+                if !intake
+                    .with_conn(|conn| tongdai_storage::mail::clear_address(conn, &address, now))?
+                {
+                    anyhow::bail!("{address}: no bounce recorded for this address");
+                }
+                println!("{address}: marked as working again");
+            } else {
+                let rows = intake
+                    .with_conn(|conn| tongdai_storage::mail::failing_addresses(conn, 1000))?;
+                for row in &rows {
+                    println!(
+                        "{}\t{} bounce(s)\tfirst {}\tlast {}",
+                        row.address,
+                        row.bounces,
+                        row.first_bounce_at.and_utc().to_rfc3339(),
+                        row.last_bounce_at.and_utc().to_rfc3339()
+                    );
+                }
+                eprintln!("failing addresses: {}", rows.len());
             }
         }
         MailCommand::Inbound { outcome, limit } => {
