@@ -560,19 +560,7 @@ impl MailIntake {
         };
         let duplicate = Cell::new(false);
         let record = |conn: &mut DbConnection, stored: &Ticket, outcome: &str| {
-            let row = InboundRow {
-                outcome: outcome.into(),
-                ticket_id: Some(stored.id.to_string()),
-                ..base.clone()
-            };
-            if store::record_inbound(conn, &row)? {
-                Ok(())
-            } else {
-                duplicate.set(true);
-                Err(StorageError::Conflict(
-                    "inbound mail recorded before".into(),
-                ))
-            }
+            record_in(conn, &base, stored, outcome, &duplicate)
         };
         let result = match action {
             Some((action, outcome)) => {
@@ -729,19 +717,7 @@ impl MailIntake {
         let filed = self
             .service
             .file_valid(valid, now, None, &mut |conn, ticket| {
-                let row = InboundRow {
-                    outcome: "filed".into(),
-                    ticket_id: Some(ticket.id.to_string()),
-                    ..base.clone()
-                };
-                if store::record_inbound(conn, &row)? {
-                    Ok(())
-                } else {
-                    duplicate.set(true);
-                    Err(StorageError::Conflict(
-                        "inbound mail recorded before".into(),
-                    ))
-                }
+                record_in(conn, &base, ticket, "filed", &duplicate)
             });
         match filed {
             Ok(receipt) => Ok(MailOutcome::Filed {
@@ -761,7 +737,7 @@ impl MailIntake {
         let mut photos = 0;
         for (i, a) in attachments.iter().enumerate() {
             let name = sanitize_file_name(a.filename.as_deref().unwrap_or(""), i);
-            let size = tongdai_mail_size(a.bytes.len());
+            let size = tongdai_mail::human_size(a.bytes.len());
             if kept.len() >= self.settings.max_attachments {
                 dropped.push(format!("{name} ({size}): quá số tệp được lưu cho một thư"));
                 continue;
@@ -805,14 +781,28 @@ impl MailIntake {
     }
 }
 
-fn tongdai_mail_size(bytes: usize) -> String {
-    const MIB: usize = 1024 * 1024;
-    if bytes < 1024 {
-        format!("{bytes} byte")
-    } else if bytes < MIB {
-        format!("{} KB", bytes.div_ceil(1024))
+/// Records the mail inside the transaction of the ticket or action it caused. A record
+/// already there rolls that transaction back (`duplicate` says why): the mail was handled
+/// before, and nothing is stored twice.
+fn record_in(
+    conn: &mut DbConnection,
+    base: &InboundRow,
+    ticket: &Ticket,
+    outcome: &str,
+    duplicate: &Cell<bool>,
+) -> Result<(), StorageError> {
+    let row = InboundRow {
+        outcome: outcome.into(),
+        ticket_id: Some(ticket.id.to_string()),
+        ..base.clone()
+    };
+    if store::record_inbound(conn, &row)? {
+        Ok(())
     } else {
-        format!("{} MB", bytes.div_ceil(MIB))
+        duplicate.set(true);
+        Err(StorageError::Conflict(
+            "inbound mail recorded before".into(),
+        ))
     }
 }
 

@@ -100,7 +100,7 @@ impl MailError {
 }
 
 /// A size as people read it: "512 byte", "1,5 MB" (Vietnamese decimal comma).
-pub(crate) fn human_size(bytes: usize) -> String {
+pub fn human_size(bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;
     if bytes < 1024 {
         format!("{bytes} byte")
