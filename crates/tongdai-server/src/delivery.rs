@@ -268,9 +268,9 @@ impl Deliverer {
         let service = self.intake.clone();
         let claimed = tokio::task::spawn_blocking(move || {
             service.with_conn(|conn| {
-                outbox::claim_due(
+                outbox::claim_mail(
                     conn,
-                    WEBHOOK_TOPIC,
+                    &[WEBHOOK_TOPIC],
                     now,
                     Duration::seconds(LEASE_SECONDS),
                     max,

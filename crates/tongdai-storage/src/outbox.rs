@@ -1,8 +1,8 @@
-//! Claiming and settling outbox messages. A message is claimed by a conditional UPDATE (its
-//! `available_at` and `attempts` as read): of several instances reading the same due row, only
-//! one update matches, so only one sends it — on PostgreSQL and SQLite alike. A claim is a
-//! lease: `available_at` moves to the end of the lease, so a sender that dies mid-way leaves
-//! the message due again once the lease runs out.
+//! Claiming and settling outbox messages (`claim_mail`, for every topic: the ticket notices
+//! and the report webhook). Of several instances, exactly one claims each due row: on
+//! PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite with a conditional UPDATE (its
+//! `available_at` and `attempts` as read). A claim is a lease: `available_at` moves to the end
+//! of the lease, so a sender that dies mid-way leaves the message due again once it runs out.
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -57,49 +57,6 @@ pub fn enqueue_once_for(
     }
 }
 
-/// Claims up to `limit` due messages of `topic` (not sent, fewer than `max_attempts`
-/// attempts), each for `lease`; the claim counts as an attempt.
-pub fn claim_due(
-    conn: &mut DbConnection,
-    topic: &str,
-    now: DateTime<Utc>,
-    lease: Duration,
-    max_attempts: i32,
-    limit: i64,
-) -> StorageResult<Vec<OutboxRow>> {
-    let due: Vec<OutboxRow> = outbox::table
-        .filter(outbox::topic.eq(topic))
-        .filter(outbox::sent_at.is_null())
-        .filter(outbox::dead_at.is_null())
-        .filter(outbox::available_at.le(naive(now)))
-        .filter(outbox::attempts.lt(max_attempts))
-        .order(outbox::available_at.asc())
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(conn)?;
-    let mut claimed = Vec::new();
-    for mut row in due {
-        let updated = diesel::update(
-            outbox::table
-                .filter(outbox::id.eq(&row.id))
-                .filter(outbox::sent_at.is_null())
-                .filter(outbox::available_at.eq(row.available_at))
-                .filter(outbox::attempts.eq(row.attempts)),
-        )
-        .set((
-            outbox::available_at.eq(naive(now + lease)),
-            outbox::attempts.eq(row.attempts + 1),
-        ))
-        .execute(conn)?;
-        if updated == 1 {
-            row.attempts += 1;
-            row.available_at = naive(now + lease);
-            claimed.push(row);
-        }
-    }
-    Ok(claimed)
-}
-
 /// The message was delivered.
 pub fn mark_sent(conn: &mut DbConnection, id: &str, at: DateTime<Utc>) -> StorageResult<()> {
     diesel::update(outbox::table.filter(outbox::id.eq(id)))
@@ -138,12 +95,12 @@ pub fn find(conn: &mut DbConnection, id: &str) -> StorageResult<Option<OutboxRow
 
 // --- Outgoing mail (issue 15) ----------------------------------------------------------------
 //
-// Mail rows are the ticket notices (acknowledgement, assignment, …). Unlike the webhook above,
-// several instances may each claim a batch at once, so PostgreSQL claims with
-// `SELECT … FOR UPDATE SKIP LOCKED` (a row locked by another instance's claim is passed over,
-// never waited for, never claimed twice) and moves `available_at` to the end of the lease in
-// the same transaction. SQLite has one writer at a time: the conditional update of
-// `claim_due` is enough there.
+// Mail rows are the ticket notices (acknowledgement, assignment, reminders, …); the report
+// webhook is claimed the same way. Several instances may each claim a batch at once, so
+// PostgreSQL claims with `SELECT … FOR UPDATE SKIP LOCKED` (a row locked by another
+// instance's claim is passed over, never waited for, never claimed twice) and moves
+// `available_at` to the end of the lease in the same transaction. SQLite has one writer at a
+// time: a conditional update (the row's `available_at` and `attempts` as read) is enough there.
 
 /// A mail row with everything the sender and the console need.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
