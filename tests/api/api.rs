@@ -42,11 +42,7 @@ pub(crate) fn lamp() -> Value {
 
 /// The server's generated JWT secret (no `auth.jwt_secret` in the test config).
 fn secret(app: &TestApp) -> Vec<u8> {
-    std::fs::read_to_string(app.data_dir.path().join("jwt-secret"))
-        .unwrap()
-        .trim()
-        .as_bytes()
-        .to_vec()
+    app.jwt_secret.as_bytes().to_vec()
 }
 
 /// Seconds since the epoch on the server's (fixed) clock.

@@ -45,7 +45,7 @@ fn lamp() -> Value {
 /// An HS256 citizen token signed with the server's generated secret.
 fn citizen_token(app: &TestApp, sub: &str) -> String {
     use tongdai_domain::Clock;
-    let secret = std::fs::read_to_string(app.data_dir.path().join("jwt-secret")).unwrap();
+    let secret = app.jwt_secret.clone();
     let now = app.clock.now().timestamp();
     let claims = json!({
         "iss": "tongdai", "aud": "tongdai-citizen", "sub": sub, "iat": now, "exp": now + 3600,

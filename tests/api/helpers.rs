@@ -1,3 +1,4 @@
+use secrecy::ExposeSecret;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,6 +36,9 @@ pub struct TestApp {
     /// The server's own intake service (same database, same clock), for tests that set a
     /// ticket up through the workflow before looking at it over HTTP.
     pub intake: tongdai_intake::IntakeService,
+    /// The server's JWT secret (generated: no `auth.jwt_secret` in the test config), for
+    /// tests that sign citizen tokens as the app's identity provider would.
+    pub jwt_secret: String,
 }
 
 impl TestApp {
@@ -86,6 +90,7 @@ pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Config)) 
     change(&mut config);
     let state = app::prepare(config, clock.clone()).expect("the app prepares");
     let intake = state.intake.clone();
+    let jwt_secret = state.jwt_secret.expose_secret().to_owned();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let application = Application::with_listener(state, listener).unwrap();
     let base = format!("http://{}", application.addr());
@@ -97,6 +102,7 @@ pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Config)) 
         clock,
         data_dir,
         intake,
+        jwt_secret,
     }
 }
 

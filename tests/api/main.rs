@@ -10,6 +10,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod import;
+mod instances;
 mod jurisdiction;
 mod mail_in;
 mod mail_out;

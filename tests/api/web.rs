@@ -12,7 +12,7 @@ use tongdai_storage::tickets;
 
 use crate::helpers::{TestApp, assert_problem, backends, spawn_app, spawn_app_with};
 
-const BOUNDARY: &str = "----tongdai-web-test-1022";
+pub(crate) const BOUNDARY: &str = "----tongdai-web-test-1022";
 const CATEGORY: &str = "giao-thong.o-ga";
 const REQUIRED_QUESTION: &str = "attr:giao-thong.o-ga:muc-nguy-hiem";
 const COMMUNE: &str = "TN-P-TANAN";
@@ -94,7 +94,7 @@ impl Multipart {
         self
     }
 
-    fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         self.0
             .extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
         self.0

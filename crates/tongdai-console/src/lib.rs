@@ -46,7 +46,7 @@ pub struct ConsoleState {
 }
 
 impl ConsoleState {
-    /// `secret` is the server's signing secret (the console derives its CSRF key from it);
+    /// `secret` is the server's CSRF secret (the console derives its own CSRF key from it);
     /// `checker` and `throttle` are the API's instances (`ApiState::login_limits`), so both
     /// doors count against the same `[login]` limits. Cookies are `Secure` when the public
     /// base URL is https.

@@ -29,13 +29,22 @@ use tongdai_http::request_id;
 
 /// Opens the database named by the config and applies pending migrations.
 pub fn open_database(config: &Config) -> Result<Database, Error> {
+    open_database_locked(config).map(|(db, _lock)| db)
+}
+
+/// `open_database`, keeping the start-up lock (`Database::startup_lock`) for more work
+/// that must not run twice at once (the jurisdiction load); drop it when done.
+pub fn open_database_locked(
+    config: &Config,
+) -> Result<(Database, tongdai_storage::db::StartupLock), Error> {
     let db = Database::open(&config.database.url, &config.pool_settings())?;
     tracing::info!(backend = %db.backend(), url = %db.url(), "database opened");
+    let lock = db.startup_lock()?;
     let applied = db.run_migrations()?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrations applied");
     }
-    Ok(db)
+    Ok((db, lock))
 }
 
 /// Upserts a checked jurisdiction in one transaction.
@@ -78,10 +87,13 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
         &config.calendar.dir,
         config.calendar.working_time.clone(),
     )?;
-    let db = open_database(&config)?;
+    // Migrations and the jurisdiction upsert (count, then insert) under one lock, so
+    // instances starting together on one PostgreSQL take turns instead of racing.
+    let (db, lock) = open_database_locked(&config)?;
     if config.jurisdiction.load_on_start {
         store_jurisdiction(&db, router.jurisdiction(), dir, clock.as_ref())?;
     }
+    drop(lock);
     let today = tongdai_domain::local_date(clock.now());
     for year in missing_calendar_years(router.calendar(), today) {
         tracing::warn!(
@@ -94,7 +106,8 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
     for warning in config.warnings() {
         tracing::warn!("{warning}");
     }
-    let jwt_secret = secrets::jwt_secret(&config)?;
+    let secrets = secrets::load(&config, &db, clock.as_ref())?;
+    let jwt_secret = secrets.jwt;
     let router = Arc::new(router);
     let intake = IntakeService::new(
         db.clone(),
@@ -134,6 +147,7 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
         router,
         config: Arc::new(config),
         jwt_secret,
+        csrf_secret: secrets.csrf,
         intake,
     })
 }
@@ -155,7 +169,6 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest, limit: usize) -> actix_
     error.into()
 }
 
-/// Sweeps expired idempotency keys every hour while the server runs.
 /// The pollers' stop flag: set when the process ends (the threads are not joined; one in
 /// IDLE notices within its poll interval).
 fn self_stop() -> Arc<std::sync::atomic::AtomicBool> {
@@ -169,6 +182,7 @@ fn self_stop() -> Arc<std::sync::atomic::AtomicBool> {
     stop
 }
 
+/// Sweeps expired idempotency keys every hour while the server runs.
 fn spawn_sweeper(intake: IntakeService) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
@@ -235,7 +249,8 @@ impl Application {
         let workers = state.config.server.workers;
         let shutdown = state.config.server.shutdown_timeout_seconds;
         let secret = state.jwt_secret.expose_secret().as_bytes().to_vec();
-        let web_state = web::Data::new(WebState::new(state.config.web.clone(), &secret));
+        let csrf_secret = state.csrf_secret.expose_secret().as_bytes().to_vec();
+        let web_state = web::Data::new(WebState::new(state.config.web.clone(), &csrf_secret));
         let api_state = web::Data::new(
             ApiState::new(
                 state.config.api.clone(),
@@ -249,8 +264,12 @@ impl Application {
         ));
         // The console signs staff in under the API's `[login]` limits: the same instances.
         let (checker, throttle) = api_state.login_limits();
-        let console_state =
-            web::Data::new(ConsoleState::new(&secret, &public_base, checker, throttle));
+        let console_state = web::Data::new(ConsoleState::new(
+            &csrf_secret,
+            &public_base,
+            checker,
+            throttle,
+        ));
         let trusted_proxies = web::Data::new(state.config.trusted_proxies());
         let body_timeouts = web::Data::new(state.config.body_timeouts());
         let header_timeout = Duration::from_secs(state.config.server.header_timeout_seconds);

@@ -114,6 +114,16 @@ pub struct AuthConfig {
     #[serde(default)]
     pub jwt_secret: Option<SecretString>,
     pub jwt_secret_file: PathBuf,
+    /// The key of the portal's and the console's CSRF tokens; apart from the JWT secret, so
+    /// one can be rotated without the other.
+    #[serde(default)]
+    pub csrf_secret: Option<SecretString>,
+    #[serde(default = "default_csrf_secret_file")]
+    pub csrf_secret_file: PathBuf,
+}
+
+fn default_csrf_secret_file() -> PathBuf {
+    PathBuf::from("csrf-secret")
 }
 
 /// `[mail]`: outgoing notices (issue 15). Sections are `#[serde(default)]`, so a site file
@@ -547,6 +557,22 @@ enabled = false
             && secret.expose_secret().len() < 32
         {
             return bad("auth.jwt_secret", "must be at least 32 characters".into());
+        }
+        if let Some(secret) = &self.auth.csrf_secret {
+            if secret.expose_secret().len() < 32 {
+                return bad("auth.csrf_secret", "must be at least 32 characters".into());
+            }
+            if self
+                .auth
+                .jwt_secret
+                .as_ref()
+                .is_some_and(|jwt| jwt.expose_secret() == secret.expose_secret())
+            {
+                return bad(
+                    "auth.csrf_secret",
+                    "must differ from auth.jwt_secret (two secrets, rotated apart)".into(),
+                );
+            }
         }
         Ok(())
     }

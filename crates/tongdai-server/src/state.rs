@@ -32,6 +32,8 @@ pub struct AppState {
     pub router: Arc<Router>,
     pub config: Arc<Config>,
     pub jwt_secret: SecretString,
+    /// The key of the portal's and the console's CSRF tokens.
+    pub csrf_secret: SecretString,
     /// The one service every channel files tickets through.
     pub intake: IntakeService,
 }

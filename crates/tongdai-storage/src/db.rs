@@ -185,6 +185,22 @@ impl ManageConnection for Manager {
 
 pub type PooledDb = PooledConnection<Manager>;
 
+/// The advisory lock key of start-up work ("1022" then "start" in ASCII hex, so a DBA
+/// reading `pg_locks` can tell whose it is).
+pub const STARTUP_LOCK_KEY: i64 = 0x0010_2273_7461_7274;
+
+/// Held while this instance migrates and loads; released on drop (the connection closes).
+pub struct StartupLock {
+    held: Option<diesel::PgConnection>,
+}
+
+impl StartupLock {
+    /// Whether another instance could be waiting on it (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        self.held.is_some()
+    }
+}
+
 /// The connection pool. Cheap to clone; diesel is synchronous, so callers in async code
 /// run database work on a blocking thread.
 #[derive(Clone)]
@@ -228,6 +244,30 @@ impl Database {
 
     pub fn backend(&self) -> Backend {
         self.url.backend()
+    }
+
+    /// Serialises start-up work across instances (migrations, the jurisdiction upsert):
+    /// diesel takes no lock of its own, so two instances starting together on one
+    /// PostgreSQL would both see a migration pending and both run it. On PostgreSQL a
+    /// session advisory lock on a connection of its own (not the pool's, so a pool of one
+    /// still works), held until the guard is dropped; the next instance waits for it, then
+    /// finds nothing left to do. On SQLite nothing (one file, one machine; its writes are
+    /// serialised by the file lock).
+    pub fn startup_lock(&self) -> StorageResult<StartupLock> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = diesel::PgConnection::establish(url).map_err(|source| {
+                    StorageError::Connect {
+                        url: self.url.to_string(),
+                        source,
+                    }
+                })?;
+                diesel::sql_query(format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})"))
+                    .execute(&mut conn)?;
+                Ok(StartupLock { held: Some(conn) })
+            }
+            DatabaseUrl::Sqlite(_) => Ok(StartupLock { held: None }),
+        }
     }
 
     pub fn url(&self) -> &DatabaseUrl {

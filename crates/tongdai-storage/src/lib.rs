@@ -14,6 +14,7 @@ pub mod refresh_tokens;
 pub mod reminders;
 pub mod reports;
 pub mod schema;
+pub mod server_secrets;
 pub mod tickets;
 pub mod users;
 pub mod work;

@@ -306,6 +306,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(agencies -> areas (area_code));
 diesel::joinable!(report_deliveries -> overdue_reports (period));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -337,4 +345,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     mailbox_state,
     inbound_mail,
     mail_address_status,
+    server_secrets,
 );

@@ -85,7 +85,7 @@ pub struct WebState {
 }
 
 impl WebState {
-    /// `secret` is the server's signing secret; the portal derives its CSRF key from it.
+    /// `secret` is the server's CSRF secret; the portal derives its CSRF key from it.
     pub fn new(config: WebConfig, secret: &[u8]) -> Self {
         Self {
             csrf: csrf::CsrfKey::derive(secret),

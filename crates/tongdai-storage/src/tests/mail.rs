@@ -151,3 +151,23 @@ fn bounces_mark_an_address_failing_until_it_is_cleared() {
         assert_eq!(mail::failing_addresses(&mut conn, 10).unwrap().len(), 1);
     });
 }
+
+#[test]
+fn the_first_stored_secret_is_the_one_everybody_reads() {
+    on_each_backend(|db| {
+        let mut conn = db.db.conn().unwrap();
+        let t = at(2026, 12, 1, 8, 0);
+        let first =
+            crate::server_secrets::shared_secret(&mut conn, "jwt", "a".repeat(64).as_str(), t)
+                .unwrap();
+        let second =
+            crate::server_secrets::shared_secret(&mut conn, "jwt", "b".repeat(64).as_str(), t)
+                .unwrap();
+        assert_eq!(first, "a".repeat(64));
+        assert_eq!(second, first);
+        let other =
+            crate::server_secrets::shared_secret(&mut conn, "csrf", "c".repeat(64).as_str(), t)
+                .unwrap();
+        assert_eq!(other, "c".repeat(64));
+    });
+}
