@@ -6,6 +6,7 @@ mod api;
 mod binary;
 mod console;
 mod contract;
+mod faults;
 mod hardening;
 mod health;
 mod helpers;
