@@ -53,8 +53,7 @@ fn imap_port() -> Option<u16> {
 
 type Session = imap::Session<TcpStream>;
 
-fn login(user: &str) -> Session {
-    let port = imap_port().unwrap();
+fn login_at(port: u16, user: &str) -> Session {
     let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
     tcp.set_read_timeout(Some(StdDuration::from_secs(10)))
         .unwrap();
@@ -69,14 +68,22 @@ fn new_user() -> String {
 }
 
 fn append(user: &str, raw: &[u8]) {
-    let mut s = login(user);
+    append_at(imap_port().unwrap(), user, raw);
+}
+
+fn append_at(port: u16, user: &str, raw: &[u8]) {
+    let mut s = login_at(port, user);
     s.append("INBOX", raw).finish().unwrap();
     let _ = s.logout();
 }
 
 /// Messages in `folder` (0 when it does not exist yet).
 fn count(user: &str, folder: &str) -> usize {
-    let mut s = login(user);
+    count_at(imap_port().unwrap(), user, folder)
+}
+
+fn count_at(port: u16, user: &str, folder: &str) -> usize {
+    let mut s = login_at(port, user);
     let n = s.select(folder).map(|m| m.exists as usize).unwrap_or(0);
     let _ = s.logout();
     n
@@ -677,5 +684,103 @@ async fn two_instances_on_one_postgresql_ingest_each_message_once() {
         assert_eq!(inbound(&app, None).len(), n);
         assert_eq!(inbound(&app, Some("filed")).len(), n);
         assert_eq!(ticket_count(&app) as usize, n);
+    }
+}
+
+/// A Dovecot of this test's own (another port, another state folder), so stopping it
+/// disturbs no other test. Stopped on drop.
+struct OwnImap {
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl OwnImap {
+    fn script(&self, command: &str) {
+        let out = Command::new("bash")
+            .arg(repo_root().join(".ci/imap-server"))
+            .arg(command)
+            .env("TONGDAI_IMAP_DIR", &self.dir)
+            .env("TONGDAI_IMAP_PORT", self.port.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "imap-server {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for OwnImap {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(repo_root().join(".ci/imap-server"))
+            .arg("stop")
+            .env("TONGDAI_IMAP_DIR", &self.dir)
+            .env("TONGDAI_IMAP_PORT", self.port.to_string())
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The server's own poller (a background thread, IDLE between polls) while the IMAP server
+/// stops and starts again: the poller reconnects, and every message becomes exactly one ticket.
+#[tokio::test]
+async fn an_imap_server_that_goes_away_and_comes_back_loses_and_doubles_nothing() {
+    if imap_port().is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let imap = OwnImap {
+        dir: std::env::temp_dir().join(format!("tongdai-imap-{}", uuid::Uuid::new_v4().simple())),
+        port,
+    };
+    imap.script("start");
+    for backend in backends() {
+        let user = new_user();
+        let app = spawn_app_with(backend, |c| {
+            c.mail.imap = ImapConfig {
+                port,
+                ..imap_config(&user)
+            };
+        })
+        .await;
+        let wait_for = async |n: usize| {
+            let start = std::time::Instant::now();
+            while count_at(port, &user, "Processed") < n
+                && start.elapsed() < StdDuration::from_secs(30)
+            {
+                tokio::time::sleep(StdDuration::from_millis(200)).await;
+            }
+            count_at(port, &user, "Processed")
+        };
+        let message = |i: usize| {
+            mail(
+                &format!("dan{i}@example.vn"),
+                &format!("back{i}@example.vn"),
+                "Cây xanh gãy đổ",
+                "Cây xanh gãy đổ chắn ngang đường, đề nghị xử lý sớm.",
+                "",
+            )
+        };
+        for i in 0..5 {
+            append_at(port, &user, &message(i));
+        }
+        assert_eq!(wait_for(5).await, 5, "{backend}");
+        // The mail server goes away; the poller's connection breaks and it retries.
+        imap.script("stop");
+        tokio::time::sleep(StdDuration::from_secs(2)).await;
+        imap.script("start");
+        for i in 5..10 {
+            append_at(port, &user, &message(i));
+        }
+        assert_eq!(wait_for(10).await, 10, "{backend}: polling resumed");
+        assert_eq!(count_at(port, &user, "INBOX"), 0);
+        assert_eq!(inbound(&app, Some("filed")).len(), 10, "{backend}");
+        assert_eq!(ticket_count(&app), 10, "{backend}: none lost, none doubled");
     }
 }
