@@ -91,3 +91,57 @@ async fn unknown_paths_are_problem_documents() {
     let body = assert_problem(app.get("/khong-co").await, 404, "not-found").await;
     assert_eq!(body["title"], "Không tìm thấy");
 }
+
+#[tokio::test]
+async fn metrics_are_served_to_this_machine_or_with_the_token_only() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let filed = crate::api::post_ticket(&app, &crate::api::lamp(), None, None).await;
+        assert_eq!(filed.status().as_u16(), 201);
+        let response = app.get("/metrics").await;
+        assert_eq!(response.status().as_u16(), 200, "{backend}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/plain; version=0.0.4"),
+            "{content_type}"
+        );
+        let body = response.text().await.unwrap();
+        for expected in [
+            "tongdai_tickets{status=\"forwarded\",channel=\"app\"} 1\n",
+            "tongdai_http_requests_total{method=\"POST\",route=\"/api/v1/tickets\",status=\"201\"} 1\n",
+            "tongdai_outbox_messages{state=\"pending\"} 1\n",
+            "tongdai_outbox_messages{state=\"dead\"} 0\n",
+            "tongdai_db_pool_connections{state=\"open\"}",
+            "tongdai_http_request_duration_seconds_bucket{route=\"/api/v1/tickets\",le=\"0.25\"}",
+        ] {
+            assert!(body.contains(expected), "{backend}: {expected} in\n{body}");
+        }
+        // Through a proxy it is not this machine's own client any more.
+        let proxied = app
+            .client
+            .get(app.url("/metrics"))
+            .header("x-forwarded-for", "203.0.113.7")
+            .send()
+            .await
+            .unwrap();
+        assert_problem(proxied, 403, "forbidden").await;
+    }
+    let token = "mã-đọc-số-liệu-của-prometheus-đủ-dài";
+    let app = spawn_app_with(tongdai_storage::Backend::Sqlite, |c| {
+        c.metrics.token = Some(secrecy::SecretString::from(token.to_owned()));
+    })
+    .await;
+    assert_problem(app.get("/metrics").await, 403, "forbidden").await;
+    let with_token = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(token)
+        .header("x-forwarded-for", "203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_token.status().as_u16(), 200);
+}

@@ -321,9 +321,11 @@ impl Application {
         if !pollers.is_empty() {
             crate::mail_poll::spawn(pollers, self_stop());
         }
+        let metrics = web::Data::new(crate::metrics::Metrics::new()?);
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::metrics::middleware))
                 .wrap(from_fn(tongdai_http::body_timeout::middleware))
                 .wrap(from_fn(tongdai_http::plain_errors::middleware))
                 .wrap(Compress::default())
@@ -338,6 +340,7 @@ impl Application {
                 .app_data(trusted_proxies.clone())
                 .app_data(body_timeouts.clone())
                 .app_data(data.clone())
+                .app_data(metrics.clone())
                 .app_data(intake.clone())
                 .app_data(web_state.clone())
                 .app_data(api_state.clone())

@@ -41,6 +41,9 @@ pub struct Config {
     pub workflow: tongdai_intake::WorkflowSettings,
     pub report: tongdai_intake::ReportSettings,
     pub mail: MailConfig,
+    /// `[metrics]`: who may read `/metrics`.
+    #[serde(default)]
+    pub metrics: crate::metrics::MetricsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -44,6 +44,8 @@ pub enum Error {
     PayloadTooLarge { limit: usize },
     #[error("the service is not ready: {0}")]
     NotReady(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -97,6 +99,11 @@ impl Error {
                 "payload-too-large",
                 "Dữ liệu gửi lên quá lớn",
                 StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            Error::Forbidden(_) => k(
+                "forbidden",
+                "Không có quyền truy cập",
+                StatusCode::FORBIDDEN,
             ),
             Error::NotReady(_) => k(
                 "not-ready",

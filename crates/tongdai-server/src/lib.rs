@@ -13,6 +13,7 @@ pub mod loader;
 pub mod mail_cmd;
 pub mod mail_out;
 pub mod mail_poll;
+pub mod metrics;
 pub mod reminders;
 pub mod report_cmd;
 pub mod routes;

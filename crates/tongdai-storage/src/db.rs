@@ -246,6 +246,12 @@ impl Database {
         self.url.backend()
     }
 
+    /// Connections the pool holds (open) and of those idle, for `/metrics`.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
     /// Serialises start-up work across instances (migrations, the jurisdiction upsert):
     /// diesel takes no lock of its own, so two instances starting together on one
     /// PostgreSQL would both see a migration pending and both run it. On PostgreSQL a

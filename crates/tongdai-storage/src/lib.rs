@@ -9,6 +9,7 @@ pub mod error;
 pub mod import;
 pub mod jurisdiction;
 pub mod mail;
+pub mod metrics;
 pub mod outbox;
 pub mod refresh_tokens;
 pub mod reminders;

@@ -13,6 +13,7 @@ use tongdai_http::methods::resource;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").get(health::healthz))
         .service(resource("/readyz").get(health::readyz))
+        .service(resource("/metrics").get(crate::metrics::render))
         .service(resource("/api/v1/categories").get(jurisdiction::categories))
         .service(resource("/api/v1/areas").get(jurisdiction::areas))
         .service(resource("/api/v1/agencies").get(jurisdiction::agencies));
