@@ -17,8 +17,10 @@
 //! 5. only then the piece is moved: `UID MOVE` (RFC 6851), or `UID COPY` + `\Deleted` +
 //!    `UID EXPUNGE` of exactly those UIDs (UIDPLUS); without a processed folder the message
 //!    is flagged `\Seen` and left; quarantined ones go to `quarantine_folder`;
-//! 6. `last_uid` advances past what was stored. A database failure stops the poll at that
-//!    message, which stays for the next one.
+//! 6. `last_uid` advances up to the first message that could not be stored, which stays for
+//!    the next poll; the ones after it are still stored and moved, so one bad message never
+//!    blocks the mailbox. A piece of which nothing could be stored (the database is away)
+//!    stops the poll.
 //!
 //! A crash after a commit and before the move leaves the message in the folder above
 //! `last_uid`; the next poll finds its record and only moves it.
@@ -514,6 +516,7 @@ impl Poller {
         let mut piece: Vec<u32> = Vec::new();
         let mut piece_bytes = 0_u64;
         let mut stopped = false;
+        let mut first_failure: Option<u32> = None;
         for (i, &uid) in uids.iter().enumerate() {
             let size = sizes.get(&uid).copied().unwrap_or(0);
             piece.push(uid);
@@ -532,18 +535,25 @@ impl Poller {
             }
             // Everything stored is moved, even past a failure (its record makes it safe).
             self.put_away(session, &outcomes)?;
+            if let Some(f) = failed_at {
+                first_failure = Some(first_failure.map_or(f, |earlier: u32| earlier.min(f)));
+                summary.left += piece.len() - outcomes.len();
+            }
             // The position only passes what is stored without a gap: a message that
             // failed stays above it, and is read again next time.
             let before_failure = outcomes
                 .iter()
                 .map(|(uid, _)| *uid)
-                .filter(|uid| failed_at.is_none_or(|f| *uid < f))
+                .filter(|uid| first_failure.is_none_or(|f| *uid < f))
                 .max();
             if let Some(uid) = before_failure {
                 last_done = last_done.max(i64::from(uid));
             }
-            if failed_at.is_some() {
-                summary.left = uids.len() - (i + 1 - piece.len()) - outcomes.len();
+            if failed_at.is_some() && outcomes.is_empty() {
+                // Nothing of the piece could be stored: the database is away. The rest
+                // waits for the next poll. (One bad message among good ones does not stop
+                // the poll: the mailbox is never blocked by it.)
+                summary.left += uids.len() - (i + 1);
                 stopped = true;
                 break;
             }
