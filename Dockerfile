@@ -20,6 +20,7 @@ ENV TONGDAI_SERVER__BIND=0.0.0.0:8080 \
     TONGDAI_JURISDICTION__DIR=/etc/tongdai/config/jurisdiction \
     TONGDAI_CALENDAR__DIR=/etc/tongdai/config/calendar \
     TONGDAI_MAIL__AGENCY_CONTACTS=/etc/tongdai/config/agency-contacts.toml \
+    TONGDAI_MAIL__INTAKE__KEYWORDS_FILE=/etc/tongdai/config/mail/keywords.toml \
     TONGDAI_LOG__FORMAT=json
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
