@@ -1,6 +1,5 @@
 //! The real `tongdai` binary, as a newcomer or an operator runs it.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -8,31 +7,12 @@ use std::time::{Duration, Instant};
 use tongdai_storage::Backend;
 use tongdai_storage::testing::TestDatabase;
 
-use crate::helpers::{backends, repo_root};
-
-const BIN: &str = env!("CARGO_BIN_EXE_tongdai");
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{backends, free_port, repo_root, tongdai_command};
 
 /// Runs `tongdai` in `cwd` the way the README does, with the shipped config folders.
 fn tongdai(cwd: &Path, database_url: &str) -> Command {
-    let root = repo_root();
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(cwd)
-        .env_remove("RUST_LOG")
-        .env("DATABASE_URL", database_url)
-        .env(
-            "TONGDAI_JURISDICTION__DIR",
-            root.join("config/jurisdiction"),
-        )
-        .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
-        .env("TONGDAI_LOG__FORMAT", "json");
+    let mut cmd = tongdai_command(cwd, database_url);
+    cmd.env("TONGDAI_LOG__FORMAT", "json");
     cmd
 }
 

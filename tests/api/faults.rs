@@ -2,9 +2,8 @@
 //! on one PostgreSQL under a load of `POST /api/v1/tickets`, one killed with SIGKILL mid-way.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -15,15 +14,7 @@ use tongdai_storage::Backend;
 use tongdai_storage::testing::{TestDatabase, backends};
 
 use crate::api::lamp;
-use crate::helpers::repo_root;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{free_port, tongdai_command};
 
 struct Server {
     child: Child,
@@ -40,25 +31,8 @@ impl Drop for Server {
 /// `tongdai serve` in `cwd` on the database, its mail sender writing `.eml` files into
 /// `cwd/data/outbox` every second with a short lease (so a dead sender's claim runs out fast).
 fn serve(cwd: &Path, url: &str) -> Server {
-    let root = repo_root();
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tongdai"))
-        .current_dir(cwd)
-        .env_remove("RUST_LOG")
-        .env("DATABASE_URL", url)
-        .env(
-            "TONGDAI_JURISDICTION__DIR",
-            root.join("config/jurisdiction"),
-        )
-        .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
-        .env(
-            "TONGDAI_MAIL__AGENCY_CONTACTS",
-            root.join("config/agency-contacts.toml"),
-        )
-        .env(
-            "TONGDAI_MAIL__INTAKE__KEYWORDS_FILE",
-            root.join("config/mail/keywords.toml"),
-        )
+    let child = tongdai_command(cwd, url)
         .env("TONGDAI_INTAKE__ANONYMOUS_PER_MINUTE", "0")
         .env("TONGDAI_REPORT__DELIVERY__SCHEDULED", "false")
         .env("TONGDAI_MAIL__REMINDERS__ENABLED", "false")

@@ -178,3 +178,36 @@ pub async fn spawn_instance(app: &TestApp, change: impl FnOnce(&mut Config)) -> 
         _data_dir: data_dir,
     }
 }
+
+/// A port nobody listens on yet.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The real `tongdai` binary in `cwd` on `database_url`, with this checkout's config folders
+/// and files (jurisdiction, calendar, agency contacts, keyword rules) and no `RUST_LOG`.
+pub fn tongdai_command(cwd: &std::path::Path, database_url: &str) -> std::process::Command {
+    let root = repo_root();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tongdai"));
+    cmd.current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .env("DATABASE_URL", database_url)
+        .env(
+            "TONGDAI_JURISDICTION__DIR",
+            root.join("config/jurisdiction"),
+        )
+        .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
+        .env(
+            "TONGDAI_MAIL__AGENCY_CONTACTS",
+            root.join("config/agency-contacts.toml"),
+        )
+        .env(
+            "TONGDAI_MAIL__INTAKE__KEYWORDS_FILE",
+            root.join("config/mail/keywords.toml"),
+        );
+    cmd
+}

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -621,17 +620,8 @@ async fn the_binary_imports_a_csv_and_prints_the_summary() {
         let app = spawn_app(backend).await;
         let dir = tempfile::tempdir().unwrap();
         let rejects = dir.path().join("csv.rejected.jsonl");
-        let root = repo_root();
         let run = || {
-            Command::new(env!("CARGO_BIN_EXE_tongdai"))
-                .current_dir(dir.path())
-                .env_remove("RUST_LOG")
-                .env("DATABASE_URL", &app.db.url)
-                .env(
-                    "TONGDAI_JURISDICTION__DIR",
-                    root.join("config/jurisdiction"),
-                )
-                .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
+            crate::helpers::tongdai_command(dir.path(), &app.db.url)
                 .env("TONGDAI_LOG__FILTER", "warn")
                 .args(["import", "--format", "csv", "--quiet", "--rejects"])
                 .arg(&rejects)

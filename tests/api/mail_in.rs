@@ -139,25 +139,8 @@ fn mail(from: &str, message_id: &str, subject: &str, body: &str, extra_headers: 
 
 /// The `tongdai` binary on the app's database, with `[mail.imap]` for `user` if given.
 fn tongdai_cli(app: &TestApp, user: Option<&str>, args: &[&str]) -> std::process::Output {
-    let root = repo_root();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tongdai"));
-    cmd.current_dir(app.data_dir.path())
-        .env_remove("RUST_LOG")
-        .env("DATABASE_URL", &app.db.url)
-        .env("TONGDAI_DATA__DIR", app.data_dir.path())
-        .env(
-            "TONGDAI_JURISDICTION__DIR",
-            root.join("config/jurisdiction"),
-        )
-        .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
-        .env(
-            "TONGDAI_MAIL__AGENCY_CONTACTS",
-            root.join("config/agency-contacts.toml"),
-        )
-        .env(
-            "TONGDAI_MAIL__INTAKE__KEYWORDS_FILE",
-            root.join("config/mail/keywords.toml"),
-        )
+    let mut cmd = crate::helpers::tongdai_command(app.data_dir.path(), &app.db.url);
+    cmd.env("TONGDAI_DATA__DIR", app.data_dir.path())
         .env("TONGDAI_LOG__FILTER", "warn")
         .args(args);
     if let Some(user) = user {
