@@ -7,10 +7,11 @@ COPY . .
 RUN cargo build --release --locked --bin tongdai
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libssl3 curl \
+# postgresql-client: pg_dump and pg_restore (15) for `tongdai backup` on PostgreSQL.
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libssl3 curl postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10022 --home-dir /var/lib/tongdai tongdai \
-    && mkdir -p /var/lib/tongdai/data && chown -R tongdai /var/lib/tongdai
+    && mkdir -p /var/lib/tongdai/data /var/lib/tongdai/backups && chown -R tongdai /var/lib/tongdai
 COPY --from=build /src/target/release/tongdai /usr/local/bin/tongdai
 COPY config /etc/tongdai/config
 WORKDIR /var/lib/tongdai

@@ -1,7 +1,7 @@
 //! The command line: `tongdai` (= `tongdai serve`), `tongdai migrate`,
 //! `tongdai jurisdiction load|check DIR`, `tongdai route …`, `tongdai calendar …`,
 //! `tongdai apikey create|revoke`, `tongdai user create|list|disable|passwd`,
-//! `tongdai mail outbox|send|requeue|poll|inbound`.
+//! `tongdai mail outbox|send|requeue|poll|inbound`, `tongdai backup --output PATH`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -72,6 +72,9 @@ pub enum Command {
     Route(RouteArgs),
     /// Load historical tickets with their past events (docs/import.md).
     Import(crate::import_cmd::ImportArgs),
+    /// Write a consistent copy of the database while the server runs (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump custom format); restoring is in docs/deploy.md.
+    Backup(crate::backup_cmd::BackupArgs),
     /// List working and non-working days with the reason.
     Calendar {
         /// First day, YYYY-MM-DD.
@@ -190,6 +193,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::mail_cmd::run(command, state.intake.clone(), clock, &config_copy).await?;
         }
         Command::Import(args) => crate::import_cmd::run(&config, &args)?,
+        Command::Backup(args) => crate::backup_cmd::run(&config, &args)?,
         Command::Migrate => {
             let db =
                 tongdai_storage::Database::open(&config.database.url, &config.pool_settings())?;
