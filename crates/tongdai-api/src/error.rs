@@ -76,6 +76,9 @@ pub enum ApiError {
     Busy,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The disk is full: nothing was stored (507).
+    #[error("the disk is full: {0}")]
+    StorageFull(String),
     #[error("internal error: {0}")]
     Internal(String),
     /// A closed period's report would differ from the one stored.
@@ -161,6 +164,11 @@ impl ApiError {
                 "service-unavailable",
                 "Hệ thống tạm thời không phục vụ được, vui lòng thử lại sau",
             ),
+            ApiError::StorageFull(_) => (
+                S::INSUFFICIENT_STORAGE,
+                "insufficient-storage",
+                "Máy chủ đã hết chỗ lưu trữ, phản ánh chưa được lưu",
+            ),
             ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Lỗi hệ thống"),
             ApiError::ReportChanged(_) => (
                 S::INTERNAL_SERVER_ERROR,
@@ -188,6 +196,9 @@ impl ApiError {
                 "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.".to_owned()
             }
             ApiError::Unavailable(_) => "Cơ sở dữ liệu tạm thời không truy cập được.".to_owned(),
+            ApiError::StorageFull(_) => "Ổ đĩa của máy chủ đã đầy nên chưa lưu được gì; \
+                 vui lòng gửi lại sau. Bộ phận kỹ thuật đã được báo."
+                .to_owned(),
             ApiError::Busy => "Có quá nhiều yêu cầu đăng nhập cùng lúc; vui lòng thử lại \
                  sau giây lát."
                 .to_owned(),
@@ -236,7 +247,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if matches!(self, ApiError::Internal(_) | ApiError::Unavailable(_)) {
+        if matches!(
+            self,
+            ApiError::Internal(_) | ApiError::Unavailable(_) | ApiError::StorageFull(_)
+        ) {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = self.problem().response();
@@ -274,6 +288,7 @@ impl From<StorageError> for ApiError {
                 other => other.to_string(),
             }),
             Failure::Unavailable => ApiError::Unavailable(e.to_string()),
+            Failure::StorageFull => ApiError::StorageFull(e.to_string()),
             _ => ApiError::Internal(e.to_string()),
         }
     }
@@ -310,6 +325,9 @@ impl From<IntakeError> for ApiError {
             },
             IntakeError::Storage(e) => e.into(),
             IntakeError::ReportChanged { period, .. } => ApiError::ReportChanged(period),
+            other if tongdai_http::classify_intake(&other) == Failure::StorageFull => {
+                ApiError::StorageFull(other.to_string())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

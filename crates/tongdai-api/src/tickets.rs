@@ -16,7 +16,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use tongdai_domain::{Channel, TrackingCode, local_date};
 use tongdai_intake::{IdempotencyRequest, IntakeService, Receipt, TicketDraft, UploadCredential};
-use tongdai_storage::tickets;
 
 use crate::ApiState;
 use crate::auth::{self, Citizen};
@@ -72,15 +71,9 @@ async fn file(
     idempotency: Option<IdempotencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let service = intake.clone();
-    let (receipt, attachments) = blocking(move || {
-        let receipt: Receipt = service.submit(draft, idempotency)?;
-        let id = receipt.ticket.id;
-        let attachments = service.with_conn(|conn| tickets::attachments_of(conn, id))?;
-        Ok((receipt, attachments))
-    })
-    .await?;
+    let receipt: Receipt = blocking(move || Ok(service.submit(draft, idempotency)?)).await?;
     let ticket = &receipt.ticket;
-    let body = TicketCreated::new(&receipt, &attachments);
+    let body = TicketCreated::new(&receipt, &receipt.attachments);
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.code)));
     // The receipt carries the upload token: no cache may keep it.

@@ -21,6 +21,8 @@ pub enum Failure {
     RateLimited,
     /// 503: the database is down or the pool exhausted; retry later.
     Unavailable,
+    /// 507: the disk of the data folder or the database is full; nothing was stored.
+    StorageFull,
     /// 500: a bug or corrupt data; details only in the log.
     Internal,
     /// 500: a closed period's overdue report would change on a re-run (history was altered
@@ -37,6 +39,7 @@ impl Failure {
             Failure::Conflict => StatusCode::CONFLICT,
             Failure::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Failure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Failure::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             Failure::Internal | Failure::ReportChanged => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,6 +60,10 @@ impl Failure {
                 "service-unavailable",
                 "Hệ thống tạm thời không phục vụ được, vui lòng thử lại sau",
             ),
+            Failure::StorageFull => (
+                "insufficient-storage",
+                "Máy chủ đã hết chỗ lưu trữ, phản ánh chưa được lưu",
+            ),
             Failure::Internal => ("internal", "Lỗi hệ thống"),
             Failure::ReportChanged => (
                 "report-changed",
@@ -71,6 +78,7 @@ pub fn classify_storage(e: &StorageError) -> Failure {
         StorageError::NotFound(_) => Failure::NotFound,
         StorageError::Conflict(_) => Failure::Conflict,
         e if e.is_unavailable() => Failure::Unavailable,
+        e if e.is_storage_full() => Failure::StorageFull,
         _ => Failure::Internal,
     }
 }
@@ -88,6 +96,9 @@ pub fn classify_intake(e: &IntakeError) -> Failure {
             tongdai_domain::RefusalClass::Invalid => Failure::Invalid,
         },
         IntakeError::Storage(s) => classify_storage(s),
+        IntakeError::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
+            Failure::StorageFull
+        }
         IntakeError::Routing(_) | IntakeError::Io { .. } | IntakeError::Corrupt(_) => {
             Failure::Internal
         }

@@ -74,6 +74,9 @@ pub struct Receipt {
     /// The filer's private link to reply, reopen and rate
     /// (`/tra-cuu/{code}/y-kien?ma=…`); never shown on public views.
     pub citizen_token: String,
+    /// The photos stored with the ticket, in order (the ones just written, so answering
+    /// needs no read after the transaction).
+    pub attachments: Vec<AttachmentRow>,
 }
 
 #[derive(Clone)]
@@ -191,16 +194,14 @@ impl IntakeService {
         draft: TicketDraft,
         idempotency: Option<IdempotencyRequest>,
     ) -> Result<Receipt, IntakeError> {
+        // A retry is not looked up first: the key's row is stored with the ticket, and a
+        // claimed key ends that transaction with `DuplicateIdempotencyKey`, answered by
+        // `replay`. A first request, the common case, so costs no read.
         let claim = idempotency.map(|request| IdempotencyClaim {
             scope: request.scope,
             key: request.key,
             request_hash: request_hash(&draft),
         });
-        if let Some(claim) = &claim
-            && let Some(receipt) = self.replay(claim)?
-        {
-            return Ok(receipt);
-        }
 
         // Whole microseconds: what PostgreSQL keeps, so a replayed answer equals the first.
         let now = self.clock.now().trunc_subsecs(6);
@@ -212,7 +213,15 @@ impl IntakeService {
             local_date(now),
         )
         .map_err(IntakeError::Invalid)?;
-        self.check_anonymous(anonymous_client)?;
+        if let Err(limited) = self.check_anonymous(anonymous_client) {
+            // A retry of a ticket already filed is answered, whatever the allowance.
+            if let Some(claim) = &claim
+                && let Some(receipt) = self.replay(claim)?
+            {
+                return Ok(receipt);
+            }
+            return Err(limited);
+        }
         self.file_valid(valid, now, claim, &mut |_, _| Ok(()))
     }
 
@@ -240,7 +249,7 @@ impl IntakeService {
         let files = self.write_photos(new.id, &valid.photos, now)?;
         let stored = self.db.transaction(|conn| {
             let ticket =
-                tickets::create_ticket(conn, &new, &events, &[ack], claim.as_ref(), || {
+                tickets::insert_ticket(conn, &new, &events, &[ack], claim.as_ref(), || {
                     TrackingCode::generate(&mut rand::rng())
                 })?;
             for row in &files {
@@ -277,6 +286,7 @@ impl IntakeService {
             replayed: false,
             upload_token,
             citizen_token,
+            attachments: files,
         })
     }
 
@@ -316,6 +326,7 @@ impl IntakeService {
             IntakeError::Corrupt(format!("idempotency key points at missing ticket {id}"))
         })?;
         let decision = decision_of(&ticket)?;
+        let attachments = tickets::attachments_of(&mut conn, ticket.id)?;
         let tracking_url = self.tracking_url(&ticket.code);
         let upload_token = self.upload_token(ticket.id);
         let citizen_token = self.citizen_token(ticket.id);
@@ -326,6 +337,7 @@ impl IntakeService {
             replayed: true,
             upload_token,
             citizen_token,
+            attachments,
         }))
     }
 

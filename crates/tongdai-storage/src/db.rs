@@ -178,8 +178,17 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// No round trip: a connection the server dropped (a restart, an idle timeout) fails
+    /// its next statement, which leaves diesel's transaction manager broken (libpq reports
+    /// an unknown transaction state), and the pool then discards it instead of returning
+    /// it. So the pool skips `SELECT 1` on every checkout, which cost intake a round trip
+    /// and a commit per request, and still heals after a database restart.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        match conn {
+            DbConnection::Postgres(c) => c.is_broken(),
+            DbConnection::Sqlite(c) => c.is_broken(),
+        }
     }
 }
 
@@ -207,6 +216,19 @@ impl StartupLock {
 pub struct Database {
     pool: Pool<Manager>,
     url: DatabaseUrl,
+    /// SQLite only: one writing transaction of this process at a time (see `transaction`).
+    sqlite_writer: Option<std::sync::Arc<SqliteWriter>>,
+}
+
+/// SQLite takes one writer at a time; a second one waits in SQLite's busy handler, which
+/// sleeps in growing steps (1, 2, 5 … 100 ms) and wakes late. Queueing this process's
+/// transactions on a lock hands the file over as soon as it is free. The wait is bounded
+/// by the busy timeout; past it the transaction goes ahead and the busy handler decides,
+/// as before, so a caller holding one transaction while opening another on a second
+/// connection cannot hang (it fails after the timeout, as it always did).
+struct SqliteWriter {
+    lock: parking_lot::Mutex<()>,
+    wait: Duration,
 }
 
 impl fmt::Debug for Database {
@@ -237,9 +259,21 @@ impl Database {
             // and a short CLI command exiting while that thread is inside libpq's connect
             // can crash in the process's exit handlers.
             .min_idle(Some(0))
+            // See `Manager::has_broken`: broken connections are dropped when returned.
+            .test_on_check_out(false)
             .connection_timeout(settings.connect_timeout)
             .build(manager)?;
-        Ok(Self { pool, url })
+        let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_)).then(|| {
+            std::sync::Arc::new(SqliteWriter {
+                lock: parking_lot::Mutex::new(()),
+                wait: settings.sqlite_busy_timeout,
+            })
+        });
+        Ok(Self {
+            pool,
+            url,
+            sqlite_writer,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -332,6 +366,10 @@ impl Database {
         f: impl FnOnce(&mut DbConnection) -> StorageResult<T>,
     ) -> StorageResult<T> {
         let mut conn = self.conn()?;
+        let _writer = self
+            .sqlite_writer
+            .as_ref()
+            .and_then(|w| w.lock.try_lock_for(w.wait));
         let conn: &mut DbConnection = &mut conn;
         conn.transaction(f)
     }

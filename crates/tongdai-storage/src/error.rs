@@ -41,6 +41,20 @@ pub type StorageResult<T> = Result<T, StorageError>;
 impl StorageError {
     /// The database cannot be reached right now (pool exhausted, server down, connection
     /// lost mid-query): the client may retry later.
+    /// The disk under the database is full (SQLite's `SQLITE_FULL`, PostgreSQL's
+    /// `disk_full`): nothing was stored, and a retry after space is freed will work.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StorageError::Query(diesel::result::Error::DatabaseError(_, info)) => {
+                let message = info.message();
+                message.contains("database or disk is full")
+                    || message.contains("No space left on device")
+                    || message.contains("could not extend file")
+            }
+            _ => false,
+        }
+    }
+
     pub fn is_unavailable(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error as Diesel};
         matches!(

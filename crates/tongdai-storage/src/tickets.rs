@@ -75,7 +75,7 @@ pub struct EventRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = outbox)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
 pub struct OutboxRow {
     pub id: String,
     pub topic: String,
@@ -342,12 +342,29 @@ fn is_code_collision(e: &DieselError) -> bool {
     }
 }
 
-/// Stores a new ticket with its first events and outbox messages, all or nothing.
-///
-/// If the tracking code is already taken, `next_code` supplies another and the insert is
-/// retried inside a savepoint; the stored ticket (with the code it finally got) is
-/// returned.
+/// Stores a new ticket with its first events and outbox messages, all or nothing, in a
+/// transaction of its own (a savepoint inside another). See [`insert_ticket`].
 pub fn create_ticket(
+    conn: &mut DbConnection,
+    new: &NewTicket,
+    events: &[TicketEvent],
+    messages: &[OutboxMessage],
+    idempotency: Option<&IdempotencyClaim>,
+    next_code: impl FnMut() -> TrackingCode,
+) -> StorageResult<Ticket> {
+    conn.transaction(|conn| insert_ticket(conn, new, events, messages, idempotency, next_code))
+}
+
+/// Stores a new ticket with its first events and outbox messages inside the caller's
+/// transaction, in as few statements as the database allows (intake's hot path: one
+/// statement per table, no savepoint). A claimed idempotency key ends the transaction
+/// with `DuplicateIdempotencyKey` (the caller answers with the first ticket), so the key
+/// is not looked up before: a first request, by far the common case, pays no read.
+///
+/// If the tracking code is already taken (`ON CONFLICT DO NOTHING` stored no row),
+/// `next_code` supplies another and the insert is tried again; the stored ticket (with
+/// the code it finally got) is returned.
+pub fn insert_ticket(
     conn: &mut DbConnection,
     new: &NewTicket,
     events: &[TicketEvent],
@@ -355,71 +372,121 @@ pub fn create_ticket(
     idempotency: Option<&IdempotencyClaim>,
     mut next_code: impl FnMut() -> TrackingCode,
 ) -> StorageResult<Ticket> {
-    conn.transaction(|conn| {
-        let mut row = new.row()?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let inserted = conn.transaction(|c| diesel::insert_into(tickets::table).values(&row).execute(c));
-            match inserted {
-                Ok(_) => break,
-                Err(e) if is_code_collision(&e) && attempt < CODE_ATTEMPTS => {
-                    tracing::warn!(code = %row.code, attempt, "tracking code collision, drawing another");
-                    row.code = next_code().to_string();
-                    row.search_text = search_text(
-                        &row.code,
-                        &row.title,
-                        &row.description,
-                        row.address.as_deref(),
-                    );
-                }
-                Err(e) if is_code_collision(&e) => {
-                    return Err(StorageError::Conflict(format!(
-                        "no free tracking code after {CODE_ATTEMPTS} attempts"
-                    )));
-                }
-                Err(e) => return Err(e.into()),
+    let mut row = new.row()?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if insert_ticket_row(conn, &row)? {
+            break;
+        }
+        if attempt >= CODE_ATTEMPTS {
+            return Err(StorageError::Conflict(format!(
+                "no free tracking code after {CODE_ATTEMPTS} attempts"
+            )));
+        }
+        tracing::warn!(code = %row.code, attempt, "tracking code collision, drawing another");
+        row.code = next_code().to_string();
+        row.search_text = search_text(
+            &row.code,
+            &row.title,
+            &row.description,
+            row.address.as_deref(),
+        );
+    }
+    let event_rows = events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| event_row(&row.id, i32::try_from(i + 1).unwrap_or(i32::MAX), event))
+        .collect::<StorageResult<Vec<_>>>()?;
+    insert_event_rows(conn, &event_rows)?;
+    let outbox_rows = messages
+        .iter()
+        .map(|message| {
+            Ok(OutboxRow {
+                id: message.id.to_string(),
+                topic: message.topic.clone(),
+                ticket_id: Some(row.id.clone()),
+                payload: json_text(&message.payload)?,
+                created_at: row.created_at,
+                available_at: row.created_at,
+                attempts: 0,
+                sent_at: None,
+                last_error: None,
+            })
+        })
+        .collect::<StorageResult<Vec<_>>>()?;
+    insert_outbox_rows(conn, &outbox_rows)?;
+    if let Some(claim) = idempotency {
+        let inserted = diesel::insert_into(idempotency_keys::table)
+            .values(&IdempotencyRow {
+                scope: claim.scope.clone(),
+                idempotency_key: claim.key.clone(),
+                request_hash: claim.request_hash.clone(),
+                ticket_id: row.id.clone(),
+                created_at: row.created_at,
+            })
+            .execute(conn);
+        match inserted {
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                return Err(StorageError::DuplicateIdempotencyKey);
+            }
+            other => {
+                other?;
             }
         }
-        for (i, event) in events.iter().enumerate() {
-            insert_event(conn, &row.id, i32::try_from(i + 1).unwrap_or(i32::MAX), event)?;
-        }
-        for message in messages {
-            diesel::insert_into(outbox::table)
-                .values(&OutboxRow {
-                    id: message.id.to_string(),
-                    topic: message.topic.clone(),
-                    ticket_id: Some(row.id.clone()),
-                    payload: json_text(&message.payload)?,
-                    created_at: row.created_at,
-                    available_at: row.created_at,
-                    attempts: 0,
-                    sent_at: None,
-                    last_error: None,
-                })
-                .execute(conn)?;
-        }
-        if let Some(claim) = idempotency {
-            let inserted = diesel::insert_into(idempotency_keys::table)
-                .values(&IdempotencyRow {
-                    scope: claim.scope.clone(),
-                    idempotency_key: claim.key.clone(),
-                    request_hash: claim.request_hash.clone(),
-                    ticket_id: row.id.clone(),
-                    created_at: row.created_at,
-                })
-                .execute(conn);
-            match inserted {
-                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                    return Err(StorageError::DuplicateIdempotencyKey);
-                }
-                other => {
-                    other?;
-                }
-            }
-        }
-        Ticket::try_from(row)
-    })
+    }
+    Ticket::try_from(row)
+}
+
+/// Inserts the ticket unless its tracking code is taken; whether a row was stored. Any
+/// other conflict (the id) is still an error. Per backend, because diesel's upsert is not
+/// offered on the two-backend connection type.
+fn insert_ticket_row(conn: &mut DbConnection, row: &TicketRow) -> StorageResult<bool> {
+    let stored = match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(tickets::table)
+            .values(row)
+            .on_conflict(tickets::code)
+            .do_nothing()
+            .execute(c),
+        DbConnection::Sqlite(c) => diesel::insert_into(tickets::table)
+            .values(row)
+            .on_conflict(tickets::code)
+            .do_nothing()
+            .execute(c),
+    };
+    match stored {
+        Ok(n) => Ok(n == 1),
+        Err(e) if is_code_collision(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// All rows in one statement.
+fn insert_event_rows(conn: &mut DbConnection, rows: &[EventRow]) -> StorageResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(ticket_events::table)
+            .values(rows)
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(ticket_events::table)
+            .values(rows)
+            .execute(c)?,
+    };
+    Ok(())
+}
+
+/// All rows in one statement.
+fn insert_outbox_rows(conn: &mut DbConnection, rows: &[OutboxRow]) -> StorageResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(outbox::table).values(rows).execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(outbox::table).values(rows).execute(c)?,
+    };
+    Ok(())
 }
 
 /// "This request, under this key, made that ticket": stored with the ticket so a retry
@@ -598,19 +665,23 @@ pub(crate) fn insert_event(
     event: &TicketEvent,
 ) -> StorageResult<()> {
     diesel::insert_into(ticket_events::table)
-        .values(&EventRow {
-            id: event_id(event.occurred_at).to_string(),
-            ticket_id: ticket_id.to_owned(),
-            seq,
-            kind: event.kind.code().to_owned(),
-            actor_kind: event.actor.kind().to_owned(),
-            actor_ref: event.actor.reference(),
-            occurred_at: naive(event.occurred_at),
-            visibility: event.visibility.code().to_owned(),
-            payload: json_text(&event.payload)?,
-        })
+        .values(&event_row(ticket_id, seq, event)?)
         .execute(conn)?;
     Ok(())
+}
+
+fn event_row(ticket_id: &str, seq: i32, event: &TicketEvent) -> StorageResult<EventRow> {
+    Ok(EventRow {
+        id: event_id(event.occurred_at).to_string(),
+        ticket_id: ticket_id.to_owned(),
+        seq,
+        kind: event.kind.code().to_owned(),
+        actor_kind: event.actor.kind().to_owned(),
+        actor_ref: event.actor.reference(),
+        occurred_at: naive(event.occurred_at),
+        visibility: event.visibility.code().to_owned(),
+        payload: json_text(&event.payload)?,
+    })
 }
 
 /// Marks a ticket as changed at `at`: its version goes up by one and `updated_at` moves to

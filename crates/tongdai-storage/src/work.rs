@@ -287,6 +287,26 @@ fn contains_pattern(term: &str) -> String {
     out
 }
 
+/// `status IN ('forwarded', …)` written out, not bound: a bound list is opaque to a
+/// prepared statement's generic plan, which then cannot use the partial index of the
+/// agency queue (`tickets_agency_queue`). The codes are the domain's own constants, never
+/// input.
+fn status_in(statuses: &[TicketStatus]) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    if statuses.is_empty() {
+        return diesel::dsl::sql("1 = 0");
+    }
+    let list = statuses
+        .iter()
+        .map(|s| {
+            let code = s.code();
+            debug_assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            format!("'{code}'")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    diesel::dsl::sql(&format!("\"tickets\".\"status\" IN ({list})"))
+}
+
 /// The tickets `scope` may see that match `filter`, one page.
 pub fn list_in_scope(
     conn: &mut DbConnection,
@@ -298,15 +318,11 @@ pub fn list_in_scope(
         query = query.filter(tickets::agency_code.eq(agency.clone()));
     }
     if let Some(statuses) = &filter.statuses {
-        let codes: Vec<&'static str> = statuses.iter().map(|s| s.code()).collect();
+        let listed = status_in(statuses);
         if filter.or_pending_extension {
-            query = query.filter(
-                tickets::status
-                    .eq_any(codes)
-                    .or(tickets::pending_extension_until.is_not_null()),
-            );
+            query = query.filter(listed.or(tickets::pending_extension_until.is_not_null()));
         } else {
-            query = query.filter(tickets::status.eq_any(codes));
+            query = query.filter(listed);
         }
     }
     if filter.answer_due_after.is_some() || filter.answer_due_by.is_some() {

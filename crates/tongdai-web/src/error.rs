@@ -26,7 +26,10 @@ pub enum WebError {
 impl From<IntakeError> for WebError {
     fn from(e: IntakeError) -> Self {
         match tongdai_http::classify_intake(&e) {
-            tongdai_http::Failure::Unavailable => WebError::Unavailable(e.to_string()),
+            // A full disk is passing too: the citizen is asked to send again later.
+            tongdai_http::Failure::Unavailable | tongdai_http::Failure::StorageFull => {
+                WebError::Unavailable(e.to_string())
+            }
             _ => WebError::Internal(e.to_string()),
         }
     }
