@@ -803,8 +803,10 @@ async fn console_in_headless_chromium_passes_axe_on_a_phone_and_a_desk() {
             .await;
         check("ticket-answer-form").await;
         browser.click("#act-answer button[type=submit]").await;
+        browser
+            .wait_for_text("#status", "Chờ công khai kết quả")
+            .await;
         browser.find("#notice").await;
-        assert_eq!(browser.text("#status").await, "Chờ công khai kết quả");
         assert!(browser.text("#files").await.contains("bong-den.png"));
 
         // The IOC publishes.

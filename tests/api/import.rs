@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -26,10 +25,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn importer(app: &TestApp) -> Importer {
-    Importer::new(
-        Arc::new(app.intake.router().clone()),
-        app.intake.limits().clone(),
-    )
+    Importer::new(app.intake.router(), app.intake.limits().clone())
 }
 
 fn options(format: ImportFormat, file: &Path, dir: &Path) -> ImportOptions {
@@ -389,7 +385,7 @@ async fn a_second_run_and_a_resumed_run_store_every_ticket_once() {
             let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
             let spec = tongdai_server::import_synth::SyntheticSpec::two_years(57);
             tongdai_server::import_synth::write_synthetic_jsonl(
-                app.intake.router(),
+                &app.intake.router(),
                 &spec,
                 &mut out,
             )
@@ -489,7 +485,7 @@ async fn a_code_twice_in_neighbouring_batches_is_stored_once_by_concurrent_write
         let file = dir.path().join("twice.jsonl");
         let mut once = Vec::new();
         let spec = tongdai_server::import_synth::SyntheticSpec::two_years(12);
-        tongdai_server::import_synth::write_synthetic_jsonl(app.intake.router(), &spec, &mut once)
+        tongdai_server::import_synth::write_synthetic_jsonl(&app.intake.router(), &spec, &mut once)
             .unwrap();
         let mut text = String::new();
         for line in String::from_utf8(once).unwrap().lines() {

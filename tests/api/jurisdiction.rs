@@ -126,3 +126,300 @@ async fn without_a_date_the_listing_follows_the_injected_clock() {
     // The server generated its signing secret in its own data folder.
     assert!(app.data_dir.path().join("jwt-secret").is_file());
 }
+
+// ---- Issue 16: the jurisdiction stored in the database is the one routing uses. ----
+
+/// The agency the lamp in Phường Long An goes to once the test's rule is loaded.
+const NEW_AGENCY: &str = "SO-XD-TN";
+/// The category the test's load adds.
+const NEW_CATEGORY: &str = "chieu-sang.den-trang-tri";
+
+/// A copy of the shipped jurisdiction folder with one more rule (street lamps in Phường
+/// Long An to the Sở Xây dựng instead of the ward) and one more category.
+fn changed_jurisdiction() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = crate::helpers::repo_root().join("config/jurisdiction");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let append = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        let mut all = std::fs::read_to_string(&path).unwrap();
+        all.push_str(text);
+        std::fs::write(&path, all).unwrap();
+    };
+    append(
+        "routing.toml",
+        &format!(
+            "\n[[rule]]\nid = \"R-TEST-TN-P-LONGAN-DENDUONG\"\ncategory = \"chieu-sang.den-duong\"\n\
+             area = \"TN-P-LONGAN\"\nagency = \"{NEW_AGENCY}\"\nvalid_from = 2025-07-01\n"
+        ),
+    );
+    append(
+        "categories.toml",
+        &format!(
+            "\n[[category]]\ncode = \"{NEW_CATEGORY}\"\nname = \"Đèn trang trí hư\"\n\
+             parent = \"chieu-sang\"\ndescription = \"Đèn trang trí trên đường phố không sáng.\"\n\
+             valid_from = 2025-07-01\n"
+        ),
+    );
+    dir
+}
+
+fn lamp_routing(router: &tongdai_routing::Router, at: chrono::DateTime<chrono::Utc>) -> String {
+    router
+        .route(&tongdai_routing::Report {
+            category: "chieu-sang.den-duong".into(),
+            place: tongdai_routing::Place {
+                area_code: Some("TN-P-LONGAN".into()),
+                address: None,
+                lat: None,
+                lon: None,
+            },
+            priority: tongdai_domain::Priority::BinhThuong,
+            filed_at: at,
+        })
+        .unwrap()
+        .agency_code
+}
+
+struct Serve {
+    child: std::process::Child,
+    base: String,
+    _cwd: tempfile::TempDir,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `tongdai serve` on `url` checking for a newer jurisdiction every second.
+async fn serve(url: &str) -> Serve {
+    let cwd = tempfile::tempdir().unwrap();
+    let port = crate::helpers::free_port();
+    let child = crate::helpers::tongdai_command(cwd.path(), url)
+        .env("TONGDAI_JURISDICTION__RELOAD_CHECK_SECONDS", "1")
+        .env("TONGDAI_INTAKE__ANONYMOUS_PER_MINUTE", "0")
+        .env("TONGDAI_REPORT__DELIVERY__SCHEDULED", "false")
+        .env("TONGDAI_MAIL__REMINDERS__ENABLED", "false")
+        .env("TONGDAI_MAIL__SEND", "false")
+        .env("TONGDAI_LOG__FILTER", "warn")
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Serve {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _cwd: cwd,
+    };
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await
+            && r.status().is_success()
+        {
+            return server;
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("tongdai exited early with {status}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("tongdai did not become ready within 60 s");
+}
+
+/// Files the API's street-lamp ticket on `base` (in `category`): the agency it went to.
+async fn file_lamp(client: &reqwest::Client, base: &str, category: &str) -> String {
+    let mut ticket = crate::api::lamp();
+    ticket["category"] = category.into();
+    if category != "chieu-sang.den-duong" {
+        ticket["attributes"] = serde_json::json!({});
+    }
+    let answer = client
+        .post(format!("{base}/api/v1/tickets"))
+        .json(&ticket)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(status, 201, "{base}: {body}");
+    body["agency"]["code"].as_str().unwrap_or("").to_owned()
+}
+
+fn loads(db: &tongdai_storage::testing::TestDatabase) -> (i64, Option<i64>) {
+    use diesel::prelude::*;
+    use tongdai_storage::schema::jurisdiction_loads;
+    let mut conn = db.db.conn().unwrap();
+    let n: i64 = jurisdiction_loads::table
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    let latest = tongdai_storage::jurisdiction::latest_generation(&mut conn).unwrap();
+    (n, latest)
+}
+
+/// Two `tongdai serve` processes on one PostgreSQL; `tongdai jurisdiction load DIR` run
+/// beside them with a changed rule and a new category: within 15 s a ticket filed on each
+/// instance goes by the new rule, and each lists the new category. An instance started
+/// later with the old folder routes with the newer stored jurisdiction at once.
+#[tokio::test]
+async fn a_load_on_one_machine_is_routed_by_every_instance() {
+    for backend in backends() {
+        if backend != tongdai_storage::Backend::Postgres {
+            continue;
+        }
+        let db = tongdai_storage::testing::TestDatabase::new(backend);
+        let first = serve(&db.url).await;
+        let second = serve(&db.url).await;
+        let client = reqwest::Client::new();
+        for server in [&first, &second] {
+            assert_eq!(
+                file_lamp(&client, &server.base, "chieu-sang.den-duong").await,
+                "UBND-TN-P-LONGAN"
+            );
+        }
+        // The first instance stored the folder; the second found it in force.
+        assert_eq!(loads(&db), (1, Some(1)));
+
+        let changed = changed_jurisdiction();
+        let cwd = tempfile::tempdir().unwrap();
+        let out = crate::helpers::tongdai_command(cwd.path(), &db.url)
+            .args(["jurisdiction", "load"])
+            .arg(changed.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["generation"], 2);
+        assert_eq!(loads(&db), (2, Some(2)));
+
+        let started = std::time::Instant::now();
+        for server in [&first, &second] {
+            loop {
+                let agency = file_lamp(&client, &server.base, "chieu-sang.den-duong").await;
+                if agency == NEW_AGENCY {
+                    break;
+                }
+                assert_eq!(agency, "UBND-TN-P-LONGAN");
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(15),
+                    "{} still routes by the old rule after 15 s",
+                    server.base
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            // The new category: listed (from the database) and routed (by the router).
+            let listed: Value = client
+                .get(format!("{}/api/v1/categories", server.base))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(
+                codes(&listed).contains(&NEW_CATEGORY.to_owned()),
+                "{listed}"
+            );
+            assert_eq!(
+                file_lamp(&client, &server.base, NEW_CATEGORY).await,
+                "UBND-TN-P-LONGAN",
+                "the new sub-category goes by the ward's street-lighting rule"
+            );
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(15));
+
+        // A third instance starting with the shipped (older) folder: the database's newer
+        // generation is the one it routes with, and nothing is stored.
+        let data = tempfile::tempdir().unwrap();
+        let clock = std::sync::Arc::new(tongdai_domain::FixedClock::new(crate::helpers::vn(
+            2026, 11, 23, 9, 0,
+        )));
+        let third =
+            tongdai_server::app::prepare(crate::helpers::test_config(&db.url, data.path()), clock)
+                .unwrap();
+        assert_eq!(third.router.generation(), 2);
+        assert_eq!(
+            lamp_routing(
+                &third.intake.router(),
+                crate::helpers::vn(2026, 11, 23, 9, 0)
+            ),
+            NEW_AGENCY
+        );
+        assert_eq!(loads(&db), (2, Some(2)));
+    }
+}
+
+/// A stored snapshot that does not build (a broken `sla.toml`) is refused and logged; the
+/// router in force stays, and the generation is not tried again; a later good one is taken.
+#[test]
+fn a_snapshot_that_does_not_build_keeps_the_router_in_force() {
+    use tongdai_server::loader::JurisdictionSnapshot;
+    use tongdai_server::reload::{Reload, Reloader};
+    use tongdai_storage::jurisdiction::{SnapshotText, load_jurisdiction_with};
+
+    for backend in backends() {
+        let db = tongdai_storage::testing::TestDatabase::new(backend);
+        let data = tempfile::tempdir().unwrap();
+        let at = crate::helpers::vn(2026, 11, 23, 9, 0);
+        let clock = std::sync::Arc::new(tongdai_domain::FixedClock::new(at));
+        let config = crate::helpers::test_config(&db.url, data.path());
+        let settings = config.calendar.working_time.clone();
+        let state = tongdai_server::app::prepare(config, clock).unwrap();
+        assert_eq!(state.router.generation(), 1, "{backend}");
+        let before = state.router.current();
+        let mut reloader = Reloader::new(state.db.clone(), state.router.clone(), settings);
+        assert_eq!(reloader.check().unwrap(), Reload::Unchanged);
+
+        let root = crate::helpers::repo_root();
+        let store = |snapshot: &JurisdictionSnapshot, source: &str| {
+            let jurisdiction = snapshot.jurisdiction().unwrap();
+            let (digest, body) = (snapshot.digest(), snapshot.to_json());
+            let mut conn = state.db.conn().unwrap();
+            load_jurisdiction_with(
+                &mut conn,
+                &jurisdiction,
+                Some(SnapshotText {
+                    digest: &digest,
+                    body: &body,
+                }),
+                source,
+                &uuid::Uuid::new_v4().to_string(),
+                at.naive_utc(),
+            )
+            .unwrap()
+            .generation
+        };
+        let changed = changed_jurisdiction();
+        let good =
+            JurisdictionSnapshot::read(changed.path(), &root.join("config/calendar")).unwrap();
+        let mut broken = good.clone();
+        broken.sla = "[[version]\nthis is not TOML".into();
+        assert_eq!(store(&broken, "broken"), 2);
+
+        assert_eq!(reloader.check().unwrap(), Reload::Refused(2), "{backend}");
+        assert!(std::sync::Arc::ptr_eq(&before, &state.router.current()));
+        assert_eq!(state.router.generation(), 1);
+        assert_eq!(lamp_routing(&state.intake.router(), at), "UBND-TN-P-LONGAN");
+        // A snapshot never changes: it is not tried (nor logged) again.
+        assert_eq!(reloader.check().unwrap(), Reload::Unchanged);
+
+        assert_eq!(store(&good, "good"), 3);
+        assert_eq!(reloader.check().unwrap(), Reload::Reloaded(3));
+        assert_eq!(state.router.generation(), 3);
+        assert_eq!(lamp_routing(&state.intake.router(), at), NEW_AGENCY);
+        // A request that took the old router keeps it to its end.
+        assert_eq!(lamp_routing(&before, at), "UBND-TN-P-LONGAN");
+    }
+}

@@ -1613,6 +1613,30 @@ impl Driver {
             .to_owned()
     }
 
+    /// Waits (up to 10 s) until the element's text is `expected`: after a form is sent, the
+    /// old page may still be there for a moment, and its elements go stale.
+    pub(crate) async fn wait_for_text(&self, css: &str, expected: &str) {
+        let started = std::time::Instant::now();
+        loop {
+            let id = self.find(css).await;
+            // Not `get`: a stale element is an error answer here, and we try again.
+            let url = format!("{}{}", self.base, self.path(&format!("/element/{id}/text")));
+            let value: Value = match self.http.get(&url).send().await {
+                Ok(r) => r.json().await.unwrap_or_default(),
+                Err(_) => Value::Null,
+            };
+            let value = value["value"].clone();
+            if value.as_str() == Some(expected) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{css}: expected {expected:?}, still {value}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub(crate) async fn quit(mut self) {
         if let Some(session) = self.session.take() {
             self.call(

@@ -428,8 +428,10 @@ pub async fn queue(
         None
     };
 
+    let router = intake.router();
+
     let names = Names {
-        j: intake.router().jurisdiction(),
+        j: router.jurisdiction(),
     };
     let today = local_date(now);
     let soon = intake.workflow().due_soon_hours;
@@ -634,8 +636,9 @@ fn render_ticket(
         signed,
     } = *reply;
     let now = intake.clock().now();
+    let router = intake.router();
     let names = Names {
-        j: intake.router().jurisdiction(),
+        j: router.jurisdiction(),
     };
     let t = &view.ticket;
     let (about, times) = pages::ticket_facts(t, &names);

@@ -513,8 +513,9 @@ pub async fn page(
         Ok(a) => a,
         Err(e) => return ConsoleError::from(e).response(),
     };
+    let router = intake.router();
     let names = Names {
-        j: intake.router().jurisdiction(),
+        j: router.jurisdiction(),
     };
     let agency = match &audience {
         ReportAudience::Agency(code) => Some(names.agency(Some(code))),

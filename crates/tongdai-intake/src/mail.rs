@@ -245,8 +245,9 @@ impl MailIntake {
         } else {
             KeywordRules::load(&settings.keywords_file)?
         };
-        keywords.check(service.router().jurisdiction())?;
-        let jurisdiction = service.router().jurisdiction();
+        let router = service.router();
+        keywords.check(router.jurisdiction())?;
+        let jurisdiction = router.jurisdiction();
         if !jurisdiction
             .categories
             .iter()
@@ -632,7 +633,8 @@ impl MailIntake {
         mail: ParsedMail,
         now: DateTime<Utc>,
     ) -> Result<MailOutcome, IntakeError> {
-        let jurisdiction = self.service.router().jurisdiction();
+        let router = self.service.router();
+        let jurisdiction = router.jurisdiction();
         let limits = self.service.limits();
         let today = local_date(now);
         let subject = bare_subject(&mail.subject);
@@ -719,7 +721,7 @@ impl MailIntake {
         let duplicate = Cell::new(false);
         let filed = self
             .service
-            .file_valid(valid, now, None, &mut |conn, ticket| {
+            .file_valid(&router, valid, now, None, &mut |conn, ticket| {
                 record_in(conn, &base, ticket, "filed", &duplicate)
             });
         match filed {

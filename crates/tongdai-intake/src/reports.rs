@@ -217,7 +217,7 @@ impl IntakeService {
         PeriodPolicy {
             cutoff_day: s.period_cutoff_day,
             cutoff_time: parse_time(&s.period_cutoff_time).unwrap_or(NaiveTime::MIN),
-            offset: self.router.calendar().utc_offset(),
+            offset: self.router().calendar().utc_offset(),
         }
     }
 
@@ -348,7 +348,7 @@ impl IntakeService {
         now: DateTime<Utc>,
     ) -> Result<OverdueReport, IntakeError> {
         let day = period.last_day();
-        let router = self.router.clone();
+        let router = self.router();
         let settings = self.reports.clone();
         let (from, to) = (period.from_utc(), period.to_utc());
         let end = if period.is_closed(now) { to } else { now };

@@ -15,7 +15,7 @@ use tongdai_domain::{
     Actor, Clock, EventKind, EventVisibility, TicketEvent, TicketId, TicketStatus, TrackingCode,
     local_date,
 };
-use tongdai_routing::{DeadlineGrant, Outcome, Report, Router, RoutingDecision};
+use tongdai_routing::{DeadlineGrant, Outcome, Report, Router, RouterCell, RoutingDecision};
 use tongdai_storage::tickets::{
     self, AttachmentRow, IdempotencyClaim, NewTicket, OutboxMessage, StoredEvent, Ticket,
 };
@@ -82,7 +82,9 @@ pub struct Receipt {
 #[derive(Clone)]
 pub struct IntakeService {
     pub(crate) db: Database,
-    pub(crate) router: Arc<Router>,
+    /// The router in force, replaced when a newer jurisdiction is stored: take
+    /// [`IntakeService::router`] once per operation.
+    pub(crate) router: Arc<RouterCell>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: Arc<IntakeSettings>,
     anonymous: Arc<RateLimiter>,
@@ -95,7 +97,7 @@ type HmacSha256 = Hmac<Sha256>;
 impl IntakeService {
     pub fn new(
         db: Database,
-        router: Arc<Router>,
+        router: Arc<RouterCell>,
         clock: Arc<dyn Clock>,
         settings: IntakeSettings,
     ) -> Self {
@@ -172,7 +174,14 @@ impl IntakeService {
         self.db.backend()
     }
 
-    pub fn router(&self) -> &Router {
+    /// The router in force now. One operation routes with one router: take it once and
+    /// keep the `Arc` (a newer jurisdiction may be put in force meanwhile).
+    pub fn router(&self) -> Arc<Router> {
+        self.router.current()
+    }
+
+    /// The cell the router is replaced in (the server's jurisdiction reloader).
+    pub fn router_cell(&self) -> &Arc<RouterCell> {
         &self.router
     }
 
@@ -206,10 +215,12 @@ impl IntakeService {
         // Whole microseconds: what PostgreSQL keeps, so a replayed answer equals the first.
         let now = self.clock.now().trunc_subsecs(6);
         let anonymous_client = draft.anonymous_client;
+        // One router for the whole ticket: validated and routed against one jurisdiction.
+        let router = self.router();
         let valid = validate(
             draft,
             &self.settings.limits,
-            self.router.jurisdiction(),
+            router.jurisdiction(),
             local_date(now),
         )
         .map_err(IntakeError::Invalid)?;
@@ -222,21 +233,23 @@ impl IntakeService {
             }
             return Err(limited);
         }
-        self.file_valid(valid, now, claim, &mut |_, _| Ok(()))
+        self.file_valid(&router, valid, now, claim, &mut |_, _| Ok(()))
     }
 
     /// Routes and stores a validated ticket: the ticket, its first events, its photos and
     /// its acknowledgement in one transaction, with `also` run inside that transaction
     /// (the e-mail channel records the message there, so the ticket and the record of the
-    /// mail that made it commit together or not at all).
+    /// mail that made it commit together or not at all). `router` is the one the ticket was
+    /// validated against: one ticket, one jurisdiction.
     pub(crate) fn file_valid(
         &self,
+        router: &Router,
         valid: ValidTicket,
         now: DateTime<Utc>,
         claim: Option<IdempotencyClaim>,
         also: &mut dyn FnMut(&mut DbConnection, &Ticket) -> Result<(), StorageError>,
     ) -> Result<Receipt, IntakeError> {
-        let decision = self.route(&valid, now)?;
+        let decision = self.route(router, &valid, now)?;
         let mut rng = rand::rng();
         let new = new_ticket(&valid, &decision, now, &mut rng)?;
         let events = first_events(&valid, &decision, now);
@@ -292,6 +305,7 @@ impl IntakeService {
 
     fn route(
         &self,
+        router: &Router,
         valid: &ValidTicket,
         now: DateTime<Utc>,
     ) -> Result<RoutingDecision, IntakeError> {
@@ -301,7 +315,7 @@ impl IntakeService {
             priority: valid.priority,
             filed_at: now,
         };
-        self.router.route(&report).map_err(|e| match e {
+        router.route(&report).map_err(|e| match e {
             tongdai_routing::RoutingError::UnknownCategory { .. } => {
                 IntakeError::Invalid(vec![FieldError::new(
                     "category",

@@ -902,6 +902,8 @@ impl IntakeService {
             ));
         }
 
+        // One router for the whole action (rerouting and deadlines).
+        let router = self.router();
         // Recategorise: routing decides the agency for the corrected category and place.
         let rerouted = if action == Action::Recategorise {
             let category = input
@@ -921,7 +923,7 @@ impl IntakeService {
                 priority: ticket.priority,
                 filed_at: now,
             };
-            let mut decision = self.router.route(&report).map_err(agency_error)?;
+            let mut decision = router.route(&report).map_err(agency_error)?;
             decision.filed_at = previous.filed_at;
             command.category = Some(category);
             command.agency =
@@ -939,8 +941,7 @@ impl IntakeService {
             answer_paused_at: ticket.answer_paused_at,
         };
         let reason = command.reason.clone().unwrap_or_default();
-        let grant = self
-            .router
+        let grant = router
             .deadlines_after(
                 &previous,
                 current,

@@ -90,7 +90,7 @@ impl Env {
     fn service_limited(&self, sla: &str, limits: IntakeLimits) -> IntakeService {
         IntakeService::new(
             self.db.db.clone(),
-            router(sla),
+            Arc::new(tongdai_routing::RouterCell::new(router(sla), 0)),
             self.clock.clone(),
             IntakeSettings {
                 limits,

@@ -402,7 +402,8 @@ impl Notifier {
         payload: &serde_json::Value,
         to: &[Mailbox],
     ) -> View {
-        let jurisdiction = self.intake.router().jurisdiction();
+        let router = self.intake.router();
+        let jurisdiction = router.jurisdiction();
         let category = jurisdiction
             .categories
             .iter()

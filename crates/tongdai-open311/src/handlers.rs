@@ -163,7 +163,8 @@ pub async fn services(
     let outcome = (|| {
         check_jurisdiction(&state, &query(&req)?)?;
         let today = local_date(intake.clock().now());
-        let jurisdiction = intake.router().jurisdiction();
+        let router = intake.router();
+        let jurisdiction = router.jurisdiction();
         let list = model::services_in_force(jurisdiction, today);
         let tree = model::services(&list, jurisdiction, today);
         Ok(format.respond(StatusCode::OK, "services", &tree))
@@ -183,7 +184,8 @@ pub async fn service_definition(
     let outcome = (|| {
         check_jurisdiction(&state, &query(&req)?)?;
         let today = local_date(intake.clock().now());
-        let category = model::find_service(intake.router().jurisdiction(), today, code)
+        let router = intake.router();
+        let category = model::find_service(router.jurisdiction(), today, code)
             .ok_or_else(|| unknown_service(code))?;
         Ok(format.respond(
             StatusCode::OK,
@@ -451,7 +453,8 @@ pub async fn create_request(
                 })?;
 
         let today = local_date(intake.clock().now());
-        let service = model::find_service(intake.router().jurisdiction(), today, &service_code)
+        let router = intake.router();
+        let service = model::find_service(router.jurisdiction(), today, &service_code)
             .ok_or_else(|| unknown_service(&service_code))?;
         let draft = params::draft(&params, service)?;
         let key_id = key.id.clone();

@@ -66,6 +66,7 @@
 //! [`CalendarWarning`]s. [`Router::transfer`] re-assigns a ticket and applies the version's
 //! `transfer_clock` (restart or continue).
 
+mod cell;
 mod deadlines;
 mod decision;
 mod error;
@@ -73,6 +74,7 @@ mod geo;
 mod place;
 mod router;
 
+pub use cell::RouterCell;
 pub use deadlines::{DeadlineCause, DeadlineGrant, TicketDeadlines};
 pub use decision::{
     CalendarWarning, Deadlines, Outcome, Place, PlaceMethod, PlaceResolution, Report,

@@ -77,7 +77,16 @@ fn main() {
     drop(text);
 
     let db = TestDatabase::postgres_at(&admin_url);
-    app::store_jurisdiction(&db.db, router.jurisdiction(), &jurisdiction, &SystemClock).unwrap();
+    let snapshot =
+        loader::JurisdictionSnapshot::read(&jurisdiction, &root.join("config/calendar")).unwrap();
+    app::store_jurisdiction(
+        &db.db,
+        router.jurisdiction(),
+        &snapshot,
+        &jurisdiction,
+        &SystemClock,
+    )
+    .unwrap();
     let mut options = ImportOptions::new(ImportFormat::Jsonl, &file);
     options.batch_size = batch;
     let summary = import_file(&db.db, &importer, &options, &SystemClock).unwrap();

@@ -143,6 +143,7 @@ fn main() {
     let today = tongdai_domain::local_date(SystemClock.now());
     let mut agencies: Vec<String> = state
         .router
+        .current()
         .jurisdiction()
         .agencies
         .iter()

@@ -95,7 +95,7 @@ fn seed(state: &tongdai_server::AppState, agencies: Vec<String>, n: usize) {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
         let mut spec = SyntheticSpec::two_years(n);
         spec.agencies = Some(agencies);
-        write_synthetic_jsonl(state.intake.router(), &spec, &mut out).unwrap()
+        write_synthetic_jsonl(&state.intake.router(), &spec, &mut out).unwrap()
     };
     eprintln!(
         "  wrote {} tickets with {} events ({:.1} GB) in {:.0} s",
@@ -104,10 +104,7 @@ fn seed(state: &tongdai_server::AppState, agencies: Vec<String>, n: usize) {
         std::fs::metadata(&file).unwrap().len() as f64 / 1e9,
         started.elapsed().as_secs_f64()
     );
-    let importer = Importer::new(
-        Arc::new(state.intake.router().clone()),
-        state.intake.limits().clone(),
-    );
+    let importer = Importer::new(state.intake.router(), state.intake.limits().clone());
     let mut options = ImportOptions::new(ImportFormat::Jsonl, &file);
     options.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let summary = import_file(&state.db, &importer, &options, &SystemClock).unwrap();

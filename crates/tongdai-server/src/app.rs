@@ -1,5 +1,5 @@
 //! Start-up: open and migrate the database, load the jurisdiction, build the router (rules,
-//! SLA policy, calendar), read
+//! SLA policy, calendar) — or take the newer one stored in the database — read
 //! the signing secret, then serve. Each step fails with an error that says what to fix.
 
 use std::net::{SocketAddr, TcpListener};
@@ -16,13 +16,16 @@ use tongdai_console::ConsoleState;
 use tongdai_domain::{Clock, Jurisdiction};
 use tongdai_intake::{IntakeService, IntakeSettings};
 use tongdai_open311::Open311State;
+use tongdai_routing::{Router, RouterCell};
 use tongdai_storage::Database;
-use tongdai_storage::jurisdiction::{LoadSummary, load_jurisdiction};
+use tongdai_storage::jurisdiction::{
+    LoadSummary, SnapshotText, generation_of_digest, latest_generation, load_jurisdiction_with,
+};
 use tongdai_web::WebState;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::loader::{missing_calendar_years, read_jurisdiction, router_for};
+use crate::loader::{JurisdictionSnapshot, missing_calendar_years};
 use crate::state::AppState;
 use crate::{routes, secrets};
 use tongdai_http::request_id;
@@ -47,24 +50,32 @@ pub fn open_database_locked(
     Ok((db, lock))
 }
 
-/// Upserts a checked jurisdiction in one transaction.
+/// Upserts a checked jurisdiction and stores `snapshot` (what its router was built from)
+/// under the next generation, in one transaction: every instance reloads it.
 pub fn store_jurisdiction(
     db: &Database,
     jurisdiction: &Jurisdiction,
+    snapshot: &JurisdictionSnapshot,
     dir: &std::path::Path,
     clock: &dyn Clock,
 ) -> Result<LoadSummary, Error> {
     let mut conn = db.conn()?;
     let load_id = uuid::Uuid::new_v4().to_string();
-    let summary = load_jurisdiction(
+    let (digest, body) = (snapshot.digest(), snapshot.to_json());
+    let summary = load_jurisdiction_with(
         &mut conn,
         jurisdiction,
+        Some(SnapshotText {
+            digest: &digest,
+            body: &body,
+        }),
         &dir.display().to_string(),
         &load_id,
         clock.now().naive_utc(),
     )?;
     tracing::info!(
         jurisdiction = %jurisdiction.info.code,
+        generation = summary.generation,
         dir = %dir.display(),
         areas = summary.areas,
         agencies = summary.agencies,
@@ -75,14 +86,93 @@ pub fn store_jurisdiction(
     Ok(summary)
 }
 
+/// The router an instance starts with, and the generation it was built from (0: none
+/// stored). Run under the start-up lock. The database is the source of truth:
+/// - with `load_on_start`, a folder never loaded before (by its digest) is stored as the next
+///   generation and used; a folder that is the newest generation is used as it is (nothing
+///   stored); a folder that an older generation loaded gives way to the newer one stored
+///   (another instance or `tongdai jurisdiction load` stored it);
+/// - without, the newest generation stored is used (the folder only when none is).
+///
+/// A stored snapshot that does not build is logged and the folder's router used instead.
+pub fn settle_jurisdiction(
+    db: &Database,
+    config: &Config,
+    snapshot: &JurisdictionSnapshot,
+    folder: Router,
+    clock: &dyn Clock,
+) -> Result<(Router, i64), Error> {
+    let dir = &config.jurisdiction.dir;
+    let (latest, known) = {
+        let mut conn = db.conn()?;
+        let latest = latest_generation(&mut conn)?;
+        let known = if config.jurisdiction.load_on_start {
+            generation_of_digest(&mut conn, &snapshot.digest())?
+        } else {
+            None
+        };
+        (latest, known)
+    };
+    let newer = match (config.jurisdiction.load_on_start, known, latest) {
+        (true, Some(known), Some(latest)) if known == latest => {
+            tracing::info!(
+                generation = latest,
+                dir = %dir.display(),
+                "the jurisdiction folder is the generation in force; nothing to store"
+            );
+            return Ok((folder, latest));
+        }
+        (true, Some(known), Some(latest)) => {
+            tracing::warn!(
+                dir = %dir.display(),
+                folder_generation = known,
+                generation = latest,
+                "the jurisdiction folder is what generation {known} loaded; the database \
+                 holds the newer generation {latest}: routing with that one, nothing stored"
+            );
+            latest
+        }
+        (true, _, _) => {
+            let summary = store_jurisdiction(db, folder.jurisdiction(), snapshot, dir, clock)?;
+            return Ok((folder, summary.generation));
+        }
+        (false, _, Some(latest)) => latest,
+        (false, _, None) => {
+            tracing::warn!(
+                dir = %dir.display(),
+                "no jurisdiction stored with a snapshot yet (load_on_start = false): routing \
+                 with the folder until `tongdai jurisdiction load` stores one"
+            );
+            return Ok((folder, 0));
+        }
+    };
+    let stored = {
+        let mut conn = db.conn()?;
+        crate::reload::stored_snapshot(&mut conn, newer)?
+    };
+    match crate::reload::router_of(&stored, &config.calendar.working_time) {
+        Ok(router) => Ok((router, newer)),
+        Err(e) => {
+            tracing::error!(
+                generation = newer,
+                error = %e,
+                dir = %dir.display(),
+                "JURISDICTION GENERATION {newer} REFUSED: its snapshot does not build; \
+                 routing with the folder until a newer load"
+            );
+            Ok((folder, newer))
+        }
+    }
+}
+
 /// Everything the server needs, prepared and checked.
 pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error> {
     let dir = &config.jurisdiction.dir;
-    let jurisdiction = read_jurisdiction(dir)?;
     // Build the router before touching the database: a folder with rule ties or a broken
-    // SLA policy is refused before any of it is stored.
-    let router = router_for(
-        jurisdiction,
+    // SLA policy is refused before any of it is stored. The router is built from the
+    // snapshot's text, as every instance rebuilds it from the stored one.
+    let snapshot = JurisdictionSnapshot::read(dir, &config.calendar.dir)?;
+    let folder = snapshot.router(
         dir,
         &config.calendar.dir,
         config.calendar.working_time.clone(),
@@ -90,9 +180,8 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
     // Migrations and the jurisdiction upsert (count, then insert) under one lock, so
     // instances starting together on one PostgreSQL take turns instead of racing.
     let (db, lock) = open_database_locked(&config)?;
-    if config.jurisdiction.load_on_start {
-        store_jurisdiction(&db, router.jurisdiction(), dir, clock.as_ref())?;
-    }
+    let (router, generation) =
+        settle_jurisdiction(&db, &config, &snapshot, folder, clock.as_ref())?;
     drop(lock);
     let today = tongdai_domain::local_date(clock.now());
     for year in missing_calendar_years(router.calendar(), today) {
@@ -108,7 +197,7 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
     }
     let secrets = secrets::load(&config, &db, clock.as_ref())?;
     let jwt_secret = secrets.jwt;
-    let router = Arc::new(router);
+    let router = Arc::new(RouterCell::new(router, generation));
     let intake = IntakeService::new(
         db.clone(),
         router.clone(),
@@ -277,6 +366,7 @@ impl Application {
             state.config.open311.clone(),
             state
                 .router
+                .current()
                 .jurisdiction()
                 .info
                 .open311_jurisdiction_id
@@ -284,6 +374,17 @@ impl Application {
         ));
         let intake = web::Data::new(state.intake.clone());
         spawn_sweeper(state.intake.clone());
+        let reload_every = state.config.jurisdiction.reload_check_seconds;
+        if reload_every > 0 {
+            crate::reload::spawn(
+                crate::reload::Reloader::new(
+                    state.db.clone(),
+                    state.router.clone(),
+                    state.config.calendar.working_time.clone(),
+                ),
+                Duration::from_secs(reload_every),
+            );
+        }
         if state.config.report.delivery.scheduled {
             crate::delivery::spawn(
                 crate::delivery::Deliverer::new(state.intake.clone(), state.config.report.clone())

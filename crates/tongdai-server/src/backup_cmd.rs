@@ -13,8 +13,8 @@
 //! renamed to `PATH`, so a failed backup never leaves a file that looks complete. `PATH` is
 //! refused if it exists, unless `--force` (then it is replaced by the rename, atomically).
 //!
-//! The statements run here (`VACUUM INTO`, `PRAGMA integrity_check`) are about the database
-//! file as a whole, not the schema.
+//! The SQLite copy itself (`VACUUM INTO`, `PRAGMA integrity_check`) is
+//! `tongdai_storage::backup::sqlite_snapshot`: SQL stays in the storage crate.
 
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
@@ -22,9 +22,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, RunQueryDsl, SqliteConnection};
-use tongdai_storage::{Backend, DatabaseUrl, StorageError};
+use tongdai_storage::{Backend, DatabaseUrl};
 
 use crate::config::Config;
 use crate::error::Error;
@@ -222,61 +220,9 @@ fn check_sqlite_source(db: &Path, output: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn utf8(path: &Path) -> Result<&str, Error> {
-    path.to_str().ok_or_else(|| {
-        Error::BadRequest(format!(
-            "{} is not valid UTF-8: SQLite needs a UTF-8 file name",
-            path.display()
-        ))
-    })
-}
-
-#[derive(diesel::QueryableByName)]
-struct IntegrityRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    integrity_check: String,
-}
-
 fn sqlite_copy(config: &Config, db: &Path, partial: &Path) -> Result<&'static str, Error> {
-    let failed = |what: &str, e: &dyn std::fmt::Display| {
-        Error::Storage(StorageError::Corrupt(format!("{what}: {e}")))
-    };
-    {
-        let mut source =
-            SqliteConnection::establish(utf8(db)?).map_err(|source| StorageError::Connect {
-                url: format!("sqlite://{}", db.display()),
-                source,
-            })?;
-        // A writer checkpointing the WAL may hold a lock for a moment: wait as the server does.
-        source
-            .batch_execute(&format!(
-                "PRAGMA busy_timeout = {}",
-                config.database.sqlite_busy_timeout_ms
-            ))
-            .map_err(StorageError::from)?;
-        diesel::sql_query("VACUUM INTO ?")
-            .bind::<diesel::sql_types::Text, _>(utf8(partial)?)
-            .execute(&mut source)
-            .map_err(|e| Error::Internal(format!("VACUUM INTO {}: {e}", partial.display())))?;
-    }
-    // The copy is in rollback-journal mode: opening it leaves no -wal or -shm file behind.
-    let mut copy = SqliteConnection::establish(utf8(partial)?)
-        .map_err(|e| failed(&format!("opening the copy {}", partial.display()), &e))?;
-    let rows: Vec<IntegrityRow> = diesel::sql_query("PRAGMA integrity_check")
-        .load(&mut copy)
-        .map_err(|e| failed("PRAGMA integrity_check on the copy", &e))?;
-    if rows.len() == 1 && rows[0].integrity_check == "ok" {
-        return Ok("integrity_check ok");
-    }
-    let problems: Vec<&str> = rows
-        .iter()
-        .take(5)
-        .map(|r| r.integrity_check.as_str())
-        .collect();
-    Err(failed(
-        "PRAGMA integrity_check on the copy",
-        &problems.join("; "),
-    ))
+    tongdai_storage::backup::sqlite_snapshot(db, partial, config.database.sqlite_busy_timeout_ms)?;
+    Ok("integrity_check ok")
 }
 
 fn pg_dump(config: &Config, url: &str, partial: &Path) -> Result<&'static str, Error> {

@@ -13,9 +13,9 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use tongdai_domain::{Clock, Priority};
 use tongdai_routing::{Place, Report};
 
-use crate::app::{Application, open_database, prepare, store_jurisdiction};
+use crate::app::{Application, open_database, open_database_locked, prepare, store_jurisdiction};
 use crate::config::{Config, Overrides};
-use crate::loader::{build_router, read_calendar};
+use crate::loader::{JurisdictionSnapshot, build_router, read_calendar};
 use crate::state::SystemClock;
 use crate::telemetry;
 
@@ -213,16 +213,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: JurisdictionCommand::Load { dir },
         } => {
             // The whole folder must make a working router (no rule ties, a valid SLA
-            // policy) before anything is written.
-            let router = build_router(
-                &dir,
-                &config.calendar.dir,
-                config.calendar.working_time.clone(),
-            )
-            .with_context(|| format!("checking {}", dir.display()))?;
-            let db = open_database(&config)?;
-            let summary = store_jurisdiction(&db, router.jurisdiction(), &dir, &SystemClock)
-                .with_context(|| format!("loading {}", dir.display()))?;
+            // policy) before anything is written. What is stored is the text the router
+            // was built from (with this machine's calendar folder), as the next generation:
+            // every running instance switches to it within `reload_check_seconds`.
+            let snapshot = JurisdictionSnapshot::read(&dir, &config.calendar.dir)
+                .with_context(|| format!("reading {}", dir.display()))?;
+            let router = snapshot
+                .router(
+                    &dir,
+                    &config.calendar.dir,
+                    config.calendar.working_time.clone(),
+                )
+                .with_context(|| format!("checking {}", dir.display()))?;
+            // Under the start-up lock: never at the same time as a starting instance.
+            let (db, lock) = open_database_locked(&config)?;
+            let summary =
+                store_jurisdiction(&db, router.jurisdiction(), &snapshot, &dir, &SystemClock)
+                    .with_context(|| format!("loading {}", dir.display()))?;
+            drop(lock);
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::User { command } => {

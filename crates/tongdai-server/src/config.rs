@@ -102,6 +102,9 @@ pub struct DataConfig {
 pub struct JurisdictionConfig {
     pub dir: PathBuf,
     pub load_on_start: bool,
+    /// How often each instance asks whether a newer jurisdiction was stored (and then
+    /// rebuilds its router from it); 0 turns the check off.
+    pub reload_check_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

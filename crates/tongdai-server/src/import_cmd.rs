@@ -875,20 +875,18 @@ pub fn import_file(
 
 /// `tongdai import`: the jurisdiction is loaded (tickets refer to it), then the file.
 pub fn run(config: &crate::Config, args: &ImportArgs) -> anyhow::Result<()> {
-    let router = crate::loader::build_router(
+    let snapshot =
+        crate::loader::JurisdictionSnapshot::read(&config.jurisdiction.dir, &config.calendar.dir)?;
+    let folder = snapshot.router(
         &config.jurisdiction.dir,
         &config.calendar.dir,
         config.calendar.working_time.clone(),
     )?;
-    let db = crate::app::open_database(config)?;
-    if config.jurisdiction.load_on_start {
-        crate::app::store_jurisdiction(
-            &db,
-            router.jurisdiction(),
-            &config.jurisdiction.dir,
-            &crate::SystemClock,
-        )?;
-    }
+    // As at start-up: the jurisdiction stored in the database, the folder loaded if new.
+    let (db, lock) = crate::app::open_database_locked(config)?;
+    let (router, _generation) =
+        crate::app::settle_jurisdiction(&db, config, &snapshot, folder, &crate::SystemClock)?;
+    drop(lock);
     let importer = Importer::new(std::sync::Arc::new(router), config.intake.clone());
     let options = ImportOptions::from(args);
     let summary = import_file(&db, &importer, &options, &crate::SystemClock)

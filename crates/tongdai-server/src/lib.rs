@@ -15,6 +15,7 @@ pub mod mail_cmd;
 pub mod mail_out;
 pub mod mail_poll;
 pub mod metrics;
+pub mod reload;
 pub mod reminders;
 pub mod report_cmd;
 pub mod routes;

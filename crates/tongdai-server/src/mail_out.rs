@@ -107,7 +107,8 @@ impl MailSender {
         let settings = mail.settings(&config.web)?;
         let contacts = AgencyContacts::load(&mail.agency_contacts)
             .map_err(|e| Error::Config(format!("mail.agency_contacts: {e}")))?;
-        let jurisdiction = intake.router().jurisdiction();
+        let router = intake.router();
+        let jurisdiction = router.jurisdiction();
         for code in contacts.codes() {
             if !jurisdiction.agencies.iter().any(|a| a.code == code) {
                 tracing::warn!(

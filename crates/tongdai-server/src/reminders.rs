@@ -53,7 +53,8 @@ impl Reminders {
     /// One round at `now` (blocking): how many reminders it enqueued. Tests call it on their
     /// fixed clock.
     pub fn round(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, Error> {
-        let calendar = self.intake.router().calendar();
+        let router = self.intake.router();
+        let calendar = router.calendar();
         if !calendar.is_office_time(now) {
             return Ok(0);
         }

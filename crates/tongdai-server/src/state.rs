@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
 use tongdai_domain::Clock;
 use tongdai_intake::IntakeService;
-use tongdai_routing::Router;
+use tongdai_routing::RouterCell;
 use tongdai_storage::{Database, DbConnection, StorageResult};
 
 use crate::config::Config;
@@ -28,8 +28,10 @@ impl Clock for SystemClock {
 pub struct AppState {
     pub db: Database,
     pub clock: Arc<dyn Clock>,
-    /// Routing rules, SLA policy and working calendar, loaded at start-up.
-    pub router: Arc<Router>,
+    /// Routing rules, SLA policy and working calendar: the jurisdiction stored in the
+    /// database, replaced when a newer generation is stored (`crate::reload`). Take
+    /// `router.current()` once per request; the intake service shares this cell.
+    pub router: Arc<RouterCell>,
     pub config: Arc<Config>,
     pub jwt_secret: SecretString,
     /// The key of the portal's and the console's CSRF tokens.

@@ -2,6 +2,11 @@
 //!
 //! Loading is an upsert by code in one transaction: records are never deleted, because
 //! tickets filed under them keep pointing at them.
+//!
+//! A load may also store the snapshot its router is rebuilt from (issue 16): opaque text to
+//! this crate (the server writes and parses it), with its digest, under the next
+//! `generation`. Every instance polls [`latest_generation`] and rebuilds from
+//! [`snapshot_at`], so the router in use is the jurisdiction stored here.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -101,6 +106,30 @@ struct LoadRow {
     agencies: i32,
     categories: i32,
     rules: i32,
+    generation: Option<i64>,
+    digest: Option<String>,
+    snapshot: Option<String>,
+}
+
+/// What a router is rebuilt from, as stored with a load: the text (the server's JSON of the
+/// checked files) and its digest (SHA-256, hex), which tells whether a folder was loaded
+/// before.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotText<'a> {
+    pub digest: &'a str,
+    pub body: &'a str,
+}
+
+/// A stored snapshot and the load that stored it.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = jurisdiction_loads)]
+pub struct StoredSnapshot {
+    pub id: String,
+    pub source: String,
+    pub loaded_at: NaiveDateTime,
+    pub generation: Option<i64>,
+    pub digest: Option<String>,
+    pub snapshot: Option<String>,
 }
 
 /// What a load wrote, for the log and the CLI.
@@ -113,6 +142,8 @@ pub struct LoadSummary {
     pub rules: usize,
     pub inserted: usize,
     pub updated: usize,
+    /// The generation of the snapshot stored with the load (0: none stored).
+    pub generation: i64,
 }
 
 fn count(n: usize) -> i32 {
@@ -139,10 +170,25 @@ macro_rules! upsert {
     }};
 }
 
-/// Writes a whole checked jurisdiction in one transaction.
+/// Writes a whole checked jurisdiction in one transaction, without a snapshot.
 pub fn load_jurisdiction(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
+    source: &str,
+    load_id: &str,
+    now: NaiveDateTime,
+) -> StorageResult<LoadSummary> {
+    load_jurisdiction_with(conn, jurisdiction, None, source, load_id, now)
+}
+
+/// Writes a whole checked jurisdiction and, with `snapshot`, the text its router is rebuilt
+/// from under the next generation (one more than the highest stored), in one transaction.
+/// Two loads racing for a generation: the second fails on the unique index (callers hold
+/// the start-up lock, so they take turns).
+pub fn load_jurisdiction_with(
+    conn: &mut DbConnection,
+    jurisdiction: &Jurisdiction,
+    snapshot: Option<SnapshotText<'_>>,
     source: &str,
     load_id: &str,
     now: NaiveDateTime,
@@ -255,6 +301,11 @@ pub fn load_jurisdiction(
             summary.rules += 1;
         }
 
+        let generation = match snapshot {
+            Some(_) => Some(latest_generation(conn)?.unwrap_or(0) + 1),
+            None => None,
+        };
+        summary.generation = generation.unwrap_or(0);
         diesel::insert_into(jurisdiction_loads::table)
             .values(&LoadRow {
                 id: load_id.to_owned(),
@@ -265,10 +316,44 @@ pub fn load_jurisdiction(
                 agencies: count(summary.agencies),
                 categories: count(summary.categories),
                 rules: count(summary.rules),
+                generation,
+                digest: snapshot.map(|s| s.digest.to_owned()),
+                snapshot: snapshot.map(|s| s.body.to_owned()),
             })
             .execute(conn)?;
         Ok(summary)
     })
+}
+
+/// The highest generation stored (`None`: no load stored a snapshot yet). One index look-up:
+/// what every instance asks every `[jurisdiction] reload_check_seconds`.
+pub fn latest_generation(conn: &mut DbConnection) -> StorageResult<Option<i64>> {
+    let latest = jurisdiction_loads::table
+        .select(diesel::dsl::max(jurisdiction_loads::generation))
+        .first::<Option<i64>>(conn)?;
+    Ok(latest)
+}
+
+/// The highest generation whose snapshot has `digest` (the same files loaded before).
+pub fn generation_of_digest(conn: &mut DbConnection, digest: &str) -> StorageResult<Option<i64>> {
+    let found = jurisdiction_loads::table
+        .filter(jurisdiction_loads::digest.eq(digest))
+        .select(diesel::dsl::max(jurisdiction_loads::generation))
+        .first::<Option<i64>>(conn)?;
+    Ok(found)
+}
+
+/// The snapshot stored under `generation`.
+pub fn snapshot_at(
+    conn: &mut DbConnection,
+    generation: i64,
+) -> StorageResult<Option<StoredSnapshot>> {
+    let row = jurisdiction_loads::table
+        .filter(jurisdiction_loads::generation.eq(generation))
+        .select(StoredSnapshot::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row)
 }
 
 /// `valid_from <= date AND (valid_to IS NULL OR valid_to >= date)` on a dated table: the

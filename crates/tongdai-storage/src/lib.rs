@@ -4,6 +4,7 @@
 //! services decide, this crate stores what they decided, one transaction per change.
 
 pub mod api_keys;
+pub mod backup;
 pub mod db;
 pub mod error;
 pub mod import;

@@ -12,6 +12,9 @@ diesel::table! {
         agencies -> Integer,
         categories -> Integer,
         rules -> Integer,
+        generation -> Nullable<BigInt>,
+        digest -> Nullable<Text>,
+        snapshot -> Nullable<Text>,
     }
 }
 

@@ -110,10 +110,11 @@ impl FormReply<'_> {
         status: StatusCode,
     ) -> HttpResponse {
         with_csrf(self.req, self.intake, self.state, |csrf_token| {
+            let router = self.intake.router();
             let page = FormPage::new(
                 FormContext {
                     layout: self.state.layout(status),
-                    jurisdiction: self.intake.router().jurisdiction(),
+                    jurisdiction: router.jurisdiction(),
                     today: local_date(self.intake.clock().now()),
                     limits: self.intake.limits(),
                     csrf_token,

@@ -204,7 +204,8 @@ fn render(
         Err(errors) => (StatusCode::BAD_REQUEST, Vec::new(), None, errors),
     };
     let today = local_date(intake.clock().now());
-    let jurisdiction = intake.router().jurisdiction();
+    let router = intake.router();
+    let jurisdiction = router.jurisdiction();
     let chosen_category = trimmed(query.category.as_ref()).unwrap_or_default();
     let chosen_area = trimmed(query.area.as_ref()).unwrap_or_default();
     let message_of = |id: &str| {

@@ -49,7 +49,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
         )));
     }
     let outbox = state.db(tongdai_storage::outbox::counts).await?;
-    let missing = missing_calendar_years(state.router.calendar(), today);
+    let missing = missing_calendar_years(state.router.current().calendar(), today);
     let mut warnings: Vec<String> = missing
         .iter()
         .map(|year| {

@@ -22,6 +22,47 @@ fn loading_twice_updates_instead_of_duplicating() {
 }
 
 #[test]
+fn snapshots_are_stored_under_growing_generations() {
+    on_each_backend(|db| {
+        let mut conn = db.db.conn().unwrap();
+        assert_eq!(latest_generation(&mut conn).unwrap(), None);
+        // A load without a snapshot (older callers) takes no generation.
+        load_demo(db);
+        assert_eq!(latest_generation(&mut conn).unwrap(), None);
+        let now = super::at(2026, 11, 23, 9, 0).naive_utc();
+        let mut store = |digest: &str, body: &str, id: &str| {
+            load_jurisdiction_with(
+                &mut conn,
+                &super::demo_jurisdiction(),
+                Some(SnapshotText { digest, body }),
+                "config/jurisdiction",
+                id,
+                now,
+            )
+            .unwrap()
+            .generation
+        };
+        assert_eq!(store("aa", "first", "load-a"), 1);
+        assert_eq!(store("bb", "second", "load-b"), 2);
+        assert_eq!(
+            store("aa", "first", "load-c"),
+            3,
+            "a reload of the first files"
+        );
+        let mut conn = db.db.conn().unwrap();
+        assert_eq!(latest_generation(&mut conn).unwrap(), Some(3));
+        assert_eq!(generation_of_digest(&mut conn, "aa").unwrap(), Some(3));
+        assert_eq!(generation_of_digest(&mut conn, "bb").unwrap(), Some(2));
+        assert_eq!(generation_of_digest(&mut conn, "cc").unwrap(), None);
+        let stored = snapshot_at(&mut conn, 2).unwrap().unwrap();
+        assert_eq!(stored.id, "load-b");
+        assert_eq!(stored.snapshot.as_deref(), Some("second"));
+        assert_eq!(stored.digest.as_deref(), Some("bb"));
+        assert!(snapshot_at(&mut conn, 4).unwrap().is_none());
+    });
+}
+
+#[test]
 fn which_agency_was_valid_on_a_date() {
     on_each_backend(|db| {
         load_demo(db);
