@@ -62,6 +62,21 @@ fn serve_with(cwd: &Path, url: &str, extra: &[(&str, &str)]) -> Server {
     }
 }
 
+/// `POST /api/v1/tickets` of a street light, as JSON or, with a photo, as multipart.
+fn report(client: &reqwest::Client, base: &str, with_photo: bool) -> reqwest::RequestBuilder {
+    let request = client.post(format!("{base}/api/v1/tickets"));
+    if with_photo {
+        let ticket = lamp().to_string();
+        let (content_type, body) = multipart(&[
+            ("ticket", None, "application/json", ticket.as_bytes()),
+            ("photos", Some("den-hong.png"), "image/png", PNG),
+        ]);
+        request.header("content-type", content_type).body(body)
+    } else {
+        request.json(&lamp())
+    }
+}
+
 async fn wait_until_up(server: &mut Server) {
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -170,21 +185,11 @@ async fn two_instances_one_killed_mid_load_lose_and_double_nothing() {
                     let mut target = (c + i) % 2;
                     let started = Instant::now();
                     loop {
-                        let request = client
-                            .post(format!("{}/api/v1/tickets", bases[target]))
-                            .header("Idempotency-Key", &key);
                         // Every third report carries a photo (written before its transaction).
-                        let request = if i % 3 == 0 {
-                            let ticket = lamp().to_string();
-                            let (content_type, body) = multipart(&[
-                                ("ticket", None, "application/json", ticket.as_bytes()),
-                                ("photos", Some("den-hong.png"), "image/png", PNG),
-                            ]);
-                            request.header("content-type", content_type).body(body)
-                        } else {
-                            request.json(&lamp())
-                        };
-                        let sent = request.send().await;
+                        let sent = report(&client, &bases[target], i % 3 == 0)
+                            .header("Idempotency-Key", &key)
+                            .send()
+                            .await;
                         match sent {
                             Ok(r) if r.status().as_u16() == 201 || r.status().as_u16() == 200 => {
                                 let body: Value = r.json().await.unwrap();
@@ -713,19 +718,7 @@ async fn a_full_data_disk_refuses_clearly_and_stores_nothing_half() {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        let file = |with_photo: bool| {
-            let request = client.post(format!("{}/api/v1/tickets", server.base));
-            if with_photo {
-                let ticket = lamp().to_string();
-                let (content_type, body) = multipart(&[
-                    ("ticket", None, "application/json", ticket.as_bytes()),
-                    ("photos", Some("den-hong.png"), "image/png", PNG),
-                ]);
-                request.header("content-type", content_type).body(body)
-            } else {
-                request.json(&lamp())
-            }
-        };
+        let file = |with_photo: bool| report(&client, &server.base, with_photo);
         // Room to spare: both kinds are stored.
         let mut created = BTreeSet::new();
         for with_photo in [false, true] {

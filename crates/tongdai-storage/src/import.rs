@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::db::DbConnection;
 use crate::error::{StorageError, StorageResult};
 use crate::schema::{import_runs, ticket_events, tickets};
-use crate::tickets::{EventRow, NewTicket, TicketRow, event_id, json_text, naive, utc};
+use crate::tickets::{EventRow, NewTicket, TicketRow, json_text, naive, utc};
 use crate::work::SummaryUpdate;
 
 /// Rows per multi-row `INSERT` on SQLite: under its 32,766 bound
@@ -228,17 +228,11 @@ pub fn store_batch_in_turn(
             }
             let row = item.row()?;
             for (i, event) in item.events.iter().enumerate() {
-                events.push(EventRow {
-                    id: event_id(event.occurred_at).to_string(),
-                    ticket_id: row.id.clone(),
-                    seq: i32::try_from(i + 1).unwrap_or(i32::MAX),
-                    kind: event.kind.code().to_owned(),
-                    actor_kind: event.actor.kind().to_owned(),
-                    actor_ref: event.actor.reference(),
-                    occurred_at: naive(event.occurred_at),
-                    visibility: event.visibility.code().to_owned(),
-                    payload: json_text(&event.payload)?,
-                });
+                events.push(crate::tickets::event_row(
+                    &row.id,
+                    i32::try_from(i + 1).unwrap_or(i32::MAX),
+                    event,
+                )?);
             }
             rows.push(row);
         }

@@ -670,7 +670,7 @@ pub(crate) fn insert_event(
     Ok(())
 }
 
-fn event_row(ticket_id: &str, seq: i32, event: &TicketEvent) -> StorageResult<EventRow> {
+pub(crate) fn event_row(ticket_id: &str, seq: i32, event: &TicketEvent) -> StorageResult<EventRow> {
     Ok(EventRow {
         id: event_id(event.occurred_at).to_string(),
         ticket_id: ticket_id.to_owned(),
