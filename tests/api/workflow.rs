@@ -714,6 +714,30 @@ async fn a_transferred_ticket_leaves_the_old_agencys_lists_but_keeps_its_events(
     }
 }
 
+/// A title a citizen typed as a spreadsheet formula stays text in the staff CSV export
+/// (OWASP: CSV injection), as in the report exports.
+#[tokio::test]
+async fn the_staff_csv_export_never_hands_a_formula_to_a_spreadsheet() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let ioc = staff_user(&app, "ioc", &["ioc"], None).await;
+        let mut report = lamp();
+        report["title"] = json!("=HYPERLINK(\"http://ke-gian.example\",\"Bấm vào\") đèn hỏng");
+        let filed = post_ticket(&app, &report, None, None).await;
+        assert_eq!(filed.status().as_u16(), 201, "{backend}");
+        let csv = get(&app, &ioc, "/api/v1/staff/tickets?view=all&format=csv").await;
+        let text = String::from_utf8(csv.bytes().await.unwrap().to_vec()).unwrap();
+        let mut reader = ::csv::Reader::from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+        let titles: Vec<String> = reader.records().map(|r| r.unwrap()[2].to_owned()).collect();
+        assert_eq!(titles.len(), 1, "{backend}: {text}");
+        assert!(
+            titles[0].starts_with("'=HYPERLINK"),
+            "{backend}: {}",
+            titles[0]
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_staff_queue_pages_with_a_cursor_newest_first_or_by_due_date() {
     for backend in backends() {

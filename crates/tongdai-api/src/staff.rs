@@ -447,7 +447,8 @@ fn csv_of(rows: &[Ticket], now: DateTime<Utc>, hours: u32) -> Result<Vec<u8>, Ap
                 .write_record([
                     t.code.as_str(),
                     t.status.label_vi(),
-                    &t.title,
+                    // A citizen's words: a spreadsheet must not take them for a formula.
+                    &tongdai_report::csv::guard_text(&t.title),
                     &t.category_code,
                     t.area_code.as_deref().unwrap_or(""),
                     t.agency_code.as_deref().unwrap_or(""),
