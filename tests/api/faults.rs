@@ -333,6 +333,14 @@ fn photo_files(dirs: &[&Path]) -> BTreeSet<String> {
     found
 }
 
+/// Whether this test runs as root (then PostgreSQL's programs run as `postgres`).
+fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
 /// A PostgreSQL cluster of this test's own (initdb in a temporary folder, a free port), so
 /// stopping it disturbs no other test. Stopped with its folder on drop.
 struct OwnPostgres {
@@ -354,11 +362,7 @@ impl OwnPostgres {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         // PostgreSQL refuses to run as root: the folder belongs to `postgres` then.
-        let as_root = std::process::Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        if as_root {
+        if running_as_root() {
             let chowned = std::process::Command::new("chown")
                 .args(["postgres:postgres"])
                 .arg(dir.path())
@@ -394,12 +398,7 @@ impl OwnPostgres {
     /// Runs a PostgreSQL program as `postgres` (when we are root) and waits for it.
     fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
         let path = self.bin.join(program);
-        let mut cmd = if std::env::var("USER").as_deref() == Ok("root")
-            || std::process::Command::new("id")
-                .arg("-u")
-                .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        {
+        let mut cmd = if running_as_root() {
             let mut c = std::process::Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(&path);
             c

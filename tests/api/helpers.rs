@@ -196,18 +196,6 @@ pub fn tongdai_command(cwd: &std::path::Path, database_url: &str) -> std::proces
     cmd.current_dir(cwd)
         .env_remove("RUST_LOG")
         .env("DATABASE_URL", database_url)
-        .env(
-            "TONGDAI_JURISDICTION__DIR",
-            root.join("config/jurisdiction"),
-        )
-        .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
-        .env(
-            "TONGDAI_MAIL__AGENCY_CONTACTS",
-            root.join("config/agency-contacts.toml"),
-        )
-        .env(
-            "TONGDAI_MAIL__INTAKE__KEYWORDS_FILE",
-            root.join("config/mail/keywords.toml"),
-        );
+        .envs(tongdai_server::Config::checkout_env(&root));
     cmd
 }

@@ -96,19 +96,7 @@ impl Server {
             .env_remove("RUST_LOG")
             .env("DATABASE_URL", database_url)
             .env("TONGDAI_DATA__DIR", data.path())
-            .env(
-                "TONGDAI_JURISDICTION__DIR",
-                root.join("config/jurisdiction"),
-            )
-            .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
-            .env(
-                "TONGDAI_MAIL__AGENCY_CONTACTS",
-                root.join("config/agency-contacts.toml"),
-            )
-            .env(
-                "TONGDAI_MAIL__INTAKE__KEYWORDS_FILE",
-                root.join("config/mail/keywords.toml"),
-            )
+            .envs(tongdai_server::Config::checkout_env(&root))
             // One load generator is one client address: no per-address allowance here.
             .env("TONGDAI_INTAKE__ANONYMOUS_PER_MINUTE", "0")
             .env("TONGDAI_LOG__FILTER", "warn")

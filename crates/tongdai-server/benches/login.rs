@@ -67,11 +67,7 @@ fn command(binary: &Path, dir: &Path, root: &Path, port: u16, login_config: bool
             format!("http://127.0.0.1:{port}"),
         )
         .env("TONGDAI_SERVER__WORKERS", "2")
-        .env(
-            "TONGDAI_JURISDICTION__DIR",
-            root.join("config/jurisdiction"),
-        )
-        .env("TONGDAI_CALENDAR__DIR", root.join("config/calendar"))
+        .envs(tongdai_server::Config::checkout_env(root))
         .env("TONGDAI_LOG__FILTER", "error");
     if login_config {
         cmd.env("TONGDAI_LOGIN__FREE_FAILURES", "100000000");

@@ -420,6 +420,27 @@ impl Config {
         Self::figment(overrides).and_then(|figment| Self::from_figment(&figment))
     }
 
+    /// The environment a `tongdai` process started from this checkout needs to find its
+    /// `config/` data wherever it runs (tests and benchmarks start the binary in a temporary
+    /// folder): the same files as [`Config::for_checkout`].
+    pub fn checkout_env(repo_root: &std::path::Path) -> [(&'static str, PathBuf); 4] {
+        [
+            (
+                "TONGDAI_JURISDICTION__DIR",
+                repo_root.join("config/jurisdiction"),
+            ),
+            ("TONGDAI_CALENDAR__DIR", repo_root.join("config/calendar")),
+            (
+                "TONGDAI_MAIL__AGENCY_CONTACTS",
+                repo_root.join("config/agency-contacts.toml"),
+            ),
+            (
+                "TONGDAI_MAIL__INTAKE__KEYWORDS_FILE",
+                repo_root.join("config/mail/keywords.toml"),
+            ),
+        ]
+    }
+
     /// A configuration on this checkout's `config/` folders, a database and a data folder,
     /// with nothing scheduled in the background (no report delivery, no mail sending, no
     /// anonymous limit): what tests and benchmarks start from. `extra` is TOML on top.

@@ -332,16 +332,6 @@ impl TryFrom<EventRow> for StoredEvent {
     }
 }
 
-fn is_code_collision(e: &DieselError) -> bool {
-    match e {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            info.constraint_name() == Some("tickets_code_key")
-                || info.message().contains("tickets.code")
-        }
-        _ => false,
-    }
-}
-
 /// Stores a new ticket with its first events and outbox messages, all or nothing, in a
 /// transaction of its own (a savepoint inside another). See [`insert_ticket`].
 pub fn create_ticket(
@@ -438,8 +428,8 @@ pub fn insert_ticket(
     Ticket::try_from(row)
 }
 
-/// Inserts the ticket unless its tracking code is taken; whether a row was stored. Any
-/// other conflict (the id) is still an error. Per backend, because diesel's upsert is not
+/// Inserts the ticket unless its tracking code is taken (`ON CONFLICT (code) DO NOTHING`);
+/// whether a row was stored. Any other conflict (the id) is still an error. Per backend, because diesel's upsert is not
 /// offered on the two-backend connection type.
 fn insert_ticket_row(conn: &mut DbConnection, row: &TicketRow) -> StorageResult<bool> {
     let stored = match conn {
@@ -454,11 +444,7 @@ fn insert_ticket_row(conn: &mut DbConnection, row: &TicketRow) -> StorageResult<
             .do_nothing()
             .execute(c),
     };
-    match stored {
-        Ok(n) => Ok(n == 1),
-        Err(e) if is_code_collision(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    Ok(stored? == 1)
 }
 
 /// All rows in one statement.
