@@ -847,13 +847,7 @@ pub async fn attachment(
     let id =
         Uuid::parse_str(&id).map_err(|_| ApiError::NotFound("Không có tệp này.".to_owned()))?;
     let service = intake.clone();
-    let (row, bytes) = blocking(move || {
-        let (row, file) = service.staff_attachment(&staff, &code, id)?;
-        let bytes = std::fs::read(&file)
-            .map_err(|e| ApiError::Internal(format!("{}: {e}", file.display())))?;
-        Ok((row, bytes))
-    })
-    .await?;
+    let (row, bytes) = blocking(move || Ok(service.staff_attachment(&staff, &code, id)?)).await?;
     let disposition = format!(
         "inline; filename=\"{}\"",
         row.file_name

@@ -1128,15 +1128,7 @@ pub async fn attachment(
     };
     let service = intake.get_ref().clone();
     let staff = signed.staff;
-    let read = tongdai_http::block(move || {
-        let (row, file) = service.staff_attachment(&staff, &code, id)?;
-        let bytes = std::fs::read(&file).map_err(|e| IntakeError::Io {
-            path: file.display().to_string(),
-            source: e,
-        })?;
-        Ok::<_, IntakeError>((row, bytes))
-    })
-    .await;
+    let read = tongdai_http::block(move || service.staff_attachment(&staff, &code, id)).await;
     let (row, bytes) = match read {
         Ok(Ok(found)) => found,
         Ok(Err(e)) => return ConsoleError::from(e).response(),

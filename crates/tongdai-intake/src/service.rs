@@ -1,7 +1,6 @@
 //! Filing a ticket, end to end, in one place.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use tongdai_domain::{
     local_date,
 };
 use tongdai_routing::{DeadlineGrant, Outcome, Report, Router, RouterCell, RoutingDecision};
+use tongdai_storage::objects::AttachmentStore;
 use tongdai_storage::tickets::{
     self, AttachmentRow, IdempotencyClaim, NewTicket, OutboxMessage, StoredEvent, Ticket,
 };
@@ -33,8 +33,8 @@ use crate::view::{PublicTicket, public_ticket};
 #[derive(Debug, Clone)]
 pub struct IntakeSettings {
     pub limits: IntakeLimits,
-    /// `data/attachments`: one folder per ticket.
-    pub attachments_dir: PathBuf,
+    /// Where photo bytes go (`data/attachments` or a bucket): one folder per ticket.
+    pub attachments: AttachmentStore,
     /// `https://1022.example.vn`: tracking links are `{base}/tra-cuu/{code}`.
     pub public_base_url: String,
     /// The key upload tokens are derived from (from the server's signing secret): a
@@ -366,22 +366,17 @@ impl IntakeService {
         if photos.is_empty() {
             return Ok(Vec::new());
         }
-        let dir = self.ticket_dir(id);
-        std::fs::create_dir_all(&dir).map_err(|source| IntakeError::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
         let mut rows = Vec::new();
         for (index, photo) in photos.iter().enumerate() {
             let attachment_id = attachment_id(now, index);
             let relative = format!("{id}/{attachment_id}.{}", photo.extension);
-            let path = self.settings.attachments_dir.join(&relative);
-            if let Err(source) = write_atomically(&path, &photo.bytes) {
+            if let Err(e) = self
+                .settings
+                .attachments
+                .put(&relative, photo.bytes.clone())
+            {
                 self.remove_photos(id);
-                return Err(IntakeError::Io {
-                    path: path.display().to_string(),
-                    source,
-                });
+                return Err(e.into());
             }
             rows.push(AttachmentRow {
                 id: attachment_id.to_string(),
@@ -398,16 +393,23 @@ impl IntakeService {
         Ok(rows)
     }
 
-    fn ticket_dir(&self, id: TicketId) -> PathBuf {
-        self.settings.attachments_dir.join(id.to_string())
+    /// Where this service keeps photo bytes (for start-up logs and health).
+    pub fn attachment_store(&self) -> &AttachmentStore {
+        &self.settings.attachments
     }
 
     pub(crate) fn remove_photos(&self, id: TicketId) {
-        let dir = self.ticket_dir(id);
-        if dir.exists()
-            && let Err(e) = std::fs::remove_dir_all(&dir)
-        {
-            tracing::warn!(dir = %dir.display(), error = %e, "could not remove the photos of a ticket that was not stored");
+        if let Err(e) = self.settings.attachments.delete_folder(&id.to_string()) {
+            tracing::warn!(ticket = %id, error = %e, "could not remove the photos of a ticket that was not stored");
+        }
+    }
+
+    /// Removes photos written for rows that were then not stored.
+    pub(crate) fn remove_photo_files(&self, rows: &[AttachmentRow]) {
+        for row in rows {
+            if let Err(e) = self.settings.attachments.delete(&row.storage_path) {
+                tracing::warn!(key = %row.storage_path, error = %e, "could not remove a photo that was not stored");
+            }
         }
     }
 
@@ -482,9 +484,7 @@ impl IntakeService {
             Ok(Err(existing)) => too_many(existing),
             Err(e) => e.into(),
         };
-        for row in &rows {
-            let _ = std::fs::remove_file(self.settings.attachments_dir.join(&row.storage_path));
-        }
+        self.remove_photo_files(&rows);
         Err(outcome)
     }
 
@@ -536,58 +536,24 @@ impl IntakeService {
     pub fn sweep_orphan_photos(&self) -> Result<usize, IntakeError> {
         let grace =
             Duration::from_secs(u64::from(self.settings.limits.orphan_photo_grace_minutes) * 60);
-        let root = &self.settings.attachments_dir;
-        let io = |path: &Path, source| IntakeError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let entries = match std::fs::read_dir(root) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(io(root, e)),
-        };
+        let store = &self.settings.attachments;
         let mut conn = self.db.conn()?;
         let mut removed = 0;
-        for entry in entries {
-            let dir = entry.map_err(|e| io(root, e))?.path();
-            let Some(id) = dir
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| Uuid::parse_str(n).ok())
-            else {
+        for folder in store.folders()? {
+            let Ok(id) = Uuid::parse_str(&folder) else {
                 continue;
             };
-            if !dir.is_dir() {
-                continue;
-            }
             let known: std::collections::HashSet<String> =
                 tickets::attachments_of(&mut conn, TicketId(id))?
                     .into_iter()
                     .map(|row| row.storage_path)
                     .collect();
-            let mut left = 0;
-            for file in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
-                let path = file.map_err(|e| io(&dir, e))?.path();
-                let relative = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .map(|n| format!("{id}/{n}"));
-                let old_enough = std::fs::metadata(&path)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.elapsed().ok())
-                    .is_some_and(|age| age >= grace);
-                let orphan = relative.as_ref().is_none_or(|r| !known.contains(r));
-                if orphan && old_enough && path.is_file() {
-                    std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
-                    tracing::warn!(file = %path.display(), "orphan photo removed (no attachment row)");
+            for object in store.objects_in(&folder)? {
+                if object.age >= grace && !known.contains(&object.key) {
+                    store.delete(&object.key)?;
+                    tracing::warn!(key = %object.key, store = %store.describe(), "orphan photo removed (no attachment row)");
                     removed += 1;
-                } else {
-                    left += 1;
                 }
-            }
-            if left == 0 {
-                let _ = std::fs::remove_dir(&dir);
             }
         }
         Ok(removed)
@@ -752,12 +718,6 @@ fn attachment_id(now: DateTime<Utc>, index: usize) -> Uuid {
     random[0] = u8::try_from(position >> 8).unwrap_or(0);
     random[1] = u8::try_from(position & 0xFF).unwrap_or(0);
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("part");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

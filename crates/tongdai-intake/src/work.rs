@@ -658,18 +658,21 @@ impl IntakeService {
         })
     }
 
-    /// One stored file of a ticket `staff` may see, and where it is on disk.
+    /// One stored file of a ticket `staff` may see, with its bytes (at most
+    /// `intake.max_photo_bytes`).
     pub fn staff_attachment(
         &self,
         staff: &Staff,
         code: &TrackingCode,
         id: Uuid,
-    ) -> Result<(AttachmentRow, std::path::PathBuf), IntakeError> {
-        let mut conn = self.db.conn()?;
-        let row = work::attachment_in_scope(&mut conn, &staff.scope, code, id)?
-            .ok_or_else(|| IntakeError::NotFound(format!("{code}/{id}")))?;
-        let path = self.settings.attachments_dir.join(&row.storage_path);
-        Ok((row, path))
+    ) -> Result<(AttachmentRow, Vec<u8>), IntakeError> {
+        let row = {
+            let mut conn = self.db.conn()?;
+            work::attachment_in_scope(&mut conn, &staff.scope, code, id)?
+                .ok_or_else(|| IntakeError::NotFound(format!("{code}/{id}")))?
+        };
+        let bytes = self.settings.attachments.get(&row.storage_path)?;
+        Ok((row, bytes))
     }
 
     /// Photos a clerk uploads as proof of the work, before the answer or progress that
@@ -726,9 +729,7 @@ impl IntakeService {
             ),
             Err(e) => e.into(),
         };
-        for row in &rows {
-            let _ = std::fs::remove_file(self.settings.attachments_dir.join(&row.storage_path));
-        }
+        self.remove_photo_files(&rows);
         Err(outcome)
     }
 

@@ -94,7 +94,10 @@ impl Env {
             self.clock.clone(),
             IntakeSettings {
                 limits,
-                attachments_dir: self.files.path().join("attachments"),
+                attachments: tongdai_storage::objects::AttachmentStore::local(
+                    &self.files.path().join("attachments"),
+                )
+                .unwrap(),
                 public_base_url: "https://1022.example.vn".into(),
                 upload_key: b"0123456789abcdef0123456789abcdef".to_vec(),
             },

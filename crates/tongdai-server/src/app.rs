@@ -204,7 +204,7 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
         clock.clone(),
         IntakeSettings {
             limits: config.intake.clone(),
-            attachments_dir: config.data.dir.join("attachments"),
+            attachments: config.attachments.store(&config.data.dir)?,
             public_base_url: config.server.public_base_url.clone(),
             upload_key: jwt_secret.expose_secret().as_bytes().to_vec(),
         },
@@ -221,11 +221,16 @@ pub fn prepare(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error>
     }
     // Left-overs of a crash: photo files whose transaction never committed, and
     // idempotency keys past their retention.
-    let removed = intake
-        .sweep_orphan_photos()
-        .map_err(|e| Error::Internal(format!("sweeping orphan photos: {e}")))?;
-    if removed > 0 {
-        tracing::warn!(removed, "orphan photo files removed at start-up");
+    // Housekeeping, not a reason to refuse to start: a bucket that is away for a moment
+    // must not keep the portal down (reports without photos still go through).
+    match intake.sweep_orphan_photos() {
+        Ok(0) => {}
+        Ok(removed) => tracing::warn!(removed, "orphan photo files removed at start-up"),
+        Err(e) => tracing::error!(
+            error = %e,
+            "ORPHAN PHOTO SWEEP FAILED at start-up ({}); it runs again at the next start",
+            intake.attachment_store().describe()
+        ),
     }
     intake
         .sweep_idempotency_keys()

@@ -41,6 +41,9 @@ pub struct Config {
     pub workflow: tongdai_intake::WorkflowSettings,
     pub report: tongdai_intake::ReportSettings,
     pub mail: MailConfig,
+    /// `[attachments]`: the local folder, or a bucket every instance reaches.
+    #[serde(default)]
+    pub attachments: crate::attachments::AttachmentsConfig,
     /// `[metrics]`: who may read `/metrics`.
     #[serde(default)]
     pub metrics: crate::metrics::MetricsConfig,
@@ -574,6 +577,7 @@ enabled = false
             return Err(Error::Config(e));
         }
         self.mail.validate(&self.web)?;
+        self.attachments.validate()?;
         if let Err(e) = self.login.validate() {
             return bad("login", e);
         }

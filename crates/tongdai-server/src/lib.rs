@@ -3,6 +3,7 @@
 //! routing) their service crates, storage in `tongdai-storage`.
 
 pub mod app;
+pub mod attachments;
 pub mod backup_cmd;
 pub mod cli;
 pub mod config;

@@ -34,6 +34,17 @@ pub enum StorageError {
     Corrupt(String),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+    /// The attachment store refused or could not be reached.
+    #[error("{store}: {key}: {source}")]
+    Attachment {
+        store: String,
+        key: String,
+        #[source]
+        source: Box<object_store::Error>,
+        /// An S3-compatible bucket across the network (away for a while: retry later),
+        /// not the local folder.
+        remote: bool,
+    },
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
@@ -51,12 +62,36 @@ impl StorageError {
                     || message.contains("No space left on device")
                     || message.contains("could not extend file")
             }
+            StorageError::CreateDir { source, .. } => {
+                source.kind() == std::io::ErrorKind::StorageFull
+            }
+            StorageError::Attachment { source, .. } => {
+                // The local folder's write error sits a few `source()`s down.
+                let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
+                while let Some(e) = cause {
+                    if e.downcast_ref::<std::io::Error>()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull)
+                    {
+                        return true;
+                    }
+                    cause = e.source();
+                }
+                false
+            }
             _ => false,
         }
     }
 
     pub fn is_unavailable(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        if let StorageError::Attachment {
+            remote: true,
+            source,
+            ..
+        } = self
+        {
+            return !matches!(**source, object_store::Error::NotFound { .. });
+        }
         matches!(
             self,
             StorageError::Unavailable(_)

@@ -11,6 +11,7 @@ pub mod import;
 pub mod jurisdiction;
 pub mod mail;
 pub mod metrics;
+pub mod objects;
 pub mod outbox;
 pub mod refresh_tokens;
 pub mod reminders;
