@@ -18,7 +18,7 @@ const BUCKET: &str = "tongdai-test";
 const PREFIX: &str = "tinh-tay-ninh";
 
 /// moto's S3 on `127.0.0.1:{port}`, with an empty bucket; stopped on drop.
-struct S3Emulator {
+pub(crate) struct S3Emulator {
     child: Child,
     endpoint: String,
     http: reqwest::Client,
@@ -32,7 +32,7 @@ impl Drop for S3Emulator {
 }
 
 impl S3Emulator {
-    async fn start() -> Option<Self> {
+    pub(crate) async fn start() -> Option<Self> {
         let port = free_port();
         let spawned = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -77,8 +77,28 @@ impl S3Emulator {
         }
     }
 
+    /// `[attachments]` on this bucket as `TONGDAI_…` variables, for `tongdai serve` processes.
+    pub(crate) fn env(&self) -> Vec<(String, String)> {
+        [
+            ("STORE", "s3"),
+            ("S3__BUCKET", BUCKET),
+            ("S3__ENDPOINT", &self.endpoint),
+            ("S3__PREFIX", PREFIX),
+            ("S3__ALLOW_HTTP", "true"),
+            ("S3__ACCESS_KEY_ID", "tongdai"),
+            ("S3__SECRET_ACCESS_KEY", "moto-accepts-any-secret"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("TONGDAI_ATTACHMENTS__{k}"), v.to_owned()))
+        .collect()
+    }
+
+    pub(crate) fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
     /// Every key in the bucket, sorted.
-    async fn keys(&self) -> Vec<String> {
+    pub(crate) async fn keys(&self) -> Vec<String> {
         let xml = self
             .http
             .get(format!(

@@ -1,6 +1,7 @@
 //! Faults (issue 16), loopback only and bounded in time, each on real `tongdai serve`
 //! processes under a load of `POST /api/v1/tickets`:
-//! - two instances on one PostgreSQL, one killed with SIGKILL mid-way;
+//! - two instances on one PostgreSQL, one killed with SIGKILL mid-way (photos in their data
+//!   folders, and again in one S3-compatible bucket);
 //! - PostgreSQL (a cluster of the test's own) stopped and started again mid-load;
 //! - the disk of the data folder full (a small tmpfs of the test's own).
 
@@ -17,6 +18,7 @@ use tongdai_storage::Backend;
 use tongdai_storage::testing::{TestDatabase, backends};
 
 use crate::api::{PNG, lamp, multipart};
+use crate::attachments::S3Emulator;
 use crate::helpers::{free_port, tongdai_command};
 
 struct Server {
@@ -148,6 +150,25 @@ fn sent_files(dirs: &[&Path]) -> BTreeMap<String, usize> {
 /// the survivor sends the acknowledgements the dead one had claimed once its lease ran out.
 #[tokio::test]
 async fn two_instances_one_killed_mid_load_lose_and_double_nothing() {
+    killed_mid_load(None).await;
+}
+
+/// The same with the photos in an S3-compatible bucket both instances share (moto's
+/// server): the bucket's objects equal the rows afterwards, and no data folder holds one.
+#[tokio::test]
+async fn two_instances_one_killed_mid_load_with_photos_in_a_bucket() {
+    let Some(s3) = S3Emulator::start().await else {
+        return;
+    };
+    killed_mid_load(Some(&s3)).await;
+}
+
+async fn killed_mid_load(bucket: Option<&S3Emulator>) {
+    let store: Vec<(String, String)> = bucket.map(S3Emulator::env).unwrap_or_default();
+    let store: Vec<(&str, &str)> = store
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     for backend in backends() {
         if backend != Backend::Postgres {
             continue;
@@ -155,8 +176,8 @@ async fn two_instances_one_killed_mid_load_lose_and_double_nothing() {
         // Both start together on an empty database (the start-up lock).
         let db = TestDatabase::empty(backend);
         let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let mut a = serve(dir_a.path(), &db.url);
-        let mut b = serve(dir_b.path(), &db.url);
+        let mut a = serve_with(dir_a.path(), &db.url, &store);
+        let mut b = serve_with(dir_b.path(), &db.url, &store);
         let t0 = Instant::now();
         wait_until_up(&mut a).await;
         wait_until_up(&mut b).await;
@@ -275,16 +296,15 @@ async fn two_instances_one_killed_mid_load_lose_and_double_nothing() {
         // goes out again (same row id, same Message-ID): at most the 4 A had on the wire
         // (each row is settled as soon as it is written).
         let twice = files.values().filter(|n| **n > 1).count();
+        eprintln!("{twice} acknowledgement(s) went out twice");
         assert!(twice <= 4, "{twice} messages went out twice");
 
         // No orphan photo: a photo A wrote before a transaction it never committed is
         // swept when A comes back (grace 0 here; an hour by default), and every stored
         // photo row has its file.
-        let mut a = serve_with(
-            dir_a.path(),
-            &db.url,
-            &[("TONGDAI_INTAKE__ORPHAN_PHOTO_GRACE_MINUTES", "0")],
-        );
+        let mut again = store.clone();
+        again.push(("TONGDAI_INTAKE__ORPHAN_PHOTO_GRACE_MINUTES", "0"));
+        let mut a = serve_with(dir_a.path(), &db.url, &again);
         wait_until_up(&mut a).await;
         let rows: Vec<PhotoRow> = diesel::sql_query("SELECT storage_path FROM attachments")
             .load(&mut *db.db.conn().unwrap())
@@ -296,8 +316,22 @@ async fn two_instances_one_killed_mid_load_lose_and_double_nothing() {
             "one photo per third report, stored once"
         );
         let on_disk = photo_files(&[dir_a.path(), dir_b.path()]);
+        let stored_objects = match bucket {
+            Some(s3) => {
+                assert!(on_disk.is_empty(), "no photo in a data folder: {on_disk:?}");
+                s3.keys()
+                    .await
+                    .into_iter()
+                    .filter_map(|k| {
+                        k.strip_prefix(&format!("{}/", s3.prefix()))
+                            .map(str::to_owned)
+                    })
+                    .collect()
+            }
+            None => on_disk,
+        };
         assert_eq!(
-            on_disk, stored_paths,
+            stored_objects, stored_paths,
             "every photo file has its row and every row its file"
         );
     }
