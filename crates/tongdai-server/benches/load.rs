@@ -21,7 +21,8 @@
 //!
 //! Environment: TONGDAI_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres,
 //! a server where fresh databases may be created), TONGDAI_BENCH_POOL (the server's
-//! `database.pool_size`, default as shipped). The server, this load generator and PostgreSQL
+//! `database.pool_size`, default as shipped), TONGDAI_BENCH_BACKENDS (`postgres`, `sqlite`,
+//! or both, the default). The server, this load generator and PostgreSQL
 //! share the machine's cores, so the figures are a floor for a real deployment.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -645,14 +646,21 @@ fn main() {
     println!(
         "tongdai load benchmark: {cores} cores shared by the server, this load generator and the database"
     );
-    let pg = TestDatabase::postgres_at(&admin_url);
-    let intake = runtime.block_on(scenarios("PostgreSQL", &pg.url, clients, seconds));
-    // The server has stopped; pgbench inserts into the same tables, behind the same indexes.
-    if let Some(ceiling) = pgbench(&pg.url, clients, seconds) {
-        println!(
-            "          ratio intake / ceiling: {:.2}",
-            intake / ceiling.max(1.0)
-        );
+    // TONGDAI_BENCH_BACKENDS=sqlite (or postgres) runs one of the two.
+    let only = std::env::var("TONGDAI_BENCH_BACKENDS").unwrap_or_default();
+    let wanted = |name: &str| only.is_empty() || only.split(',').any(|b| b.trim() == name);
+    if wanted("postgres") {
+        let pg = TestDatabase::postgres_at(&admin_url);
+        let intake = runtime.block_on(scenarios("PostgreSQL", &pg.url, clients, seconds));
+        // The server has stopped; pgbench inserts into the same tables, behind the same indexes.
+        if let Some(ceiling) = pgbench(&pg.url, clients, seconds) {
+            println!(
+                "          ratio intake / ceiling: {:.2}",
+                intake / ceiling.max(1.0)
+            );
+        }
     }
-    runtime.block_on(scenarios("SQLite", &sqlite_url, clients, seconds));
+    if wanted("sqlite") {
+        runtime.block_on(scenarios("SQLite", &sqlite_url, clients, seconds));
+    }
 }

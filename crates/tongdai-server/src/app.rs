@@ -461,7 +461,10 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(shutdown)
-        .client_request_timeout(header_timeout);
+        .client_request_timeout(header_timeout)
+        // Answers go out when written: with Nagle's algorithm on (actix's default), a
+        // response written in two parts waited for the client's delayed ACK (40 ms).
+        .tcp_nodelay(true);
         if workers > 0 {
             server = server.workers(workers);
         }

@@ -261,8 +261,13 @@ pub struct Database {
 /// by the busy timeout; past it the transaction goes ahead and the busy handler decides,
 /// as before, so a caller holding one transaction while opening another on a second
 /// connection cannot hang (it fails after the timeout, as it always did).
+///
+/// The lock is fair (first come, first served) and taken before a pool connection: a
+/// barging lock let late writers overtake queued ones, and writers waiting with a
+/// connection in hand kept readers out of the pool (SQLite intake p99 52 → 43–48 ms,
+/// throughput 1,660 → 2,000–2,140 tickets/s, tracking lookups in the mix p99 47 → 6 ms).
 struct SqliteWriter {
-    lock: parking_lot::Mutex<()>,
+    lock: parking_lot::FairMutex<()>,
     wait: Duration,
 }
 
@@ -301,7 +306,7 @@ impl Database {
         let sqlite_writer = match &url {
             DatabaseUrl::Sqlite(path) => {
                 let writer = std::sync::Arc::new(SqliteWriter {
-                    lock: parking_lot::Mutex::new(()),
+                    lock: parking_lot::FairMutex::new(()),
                     wait: settings.sqlite_busy_timeout,
                 });
                 spawn_checkpointer(path.clone(), std::sync::Arc::downgrade(&writer));
@@ -405,11 +410,11 @@ impl Database {
         &self,
         f: impl FnOnce(&mut DbConnection) -> StorageResult<T>,
     ) -> StorageResult<T> {
-        let mut conn = self.conn()?;
         let _writer = self
             .sqlite_writer
             .as_ref()
             .and_then(|w| w.lock.try_lock_for(w.wait));
+        let mut conn = self.conn()?;
         let conn: &mut DbConnection = &mut conn;
         conn.transaction(f)
     }
