@@ -11,7 +11,9 @@ use tongdai_server::attachments::AttachmentBackend;
 use tongdai_server::config::Config;
 
 use crate::api::{PNG, count, create_staff, lamp, post_multipart, staff_token};
-use crate::helpers::{assert_problem, backends, free_port, spawn_app_with, spawn_instance};
+use crate::helpers::{
+    TestApp, assert_problem, backends, free_port, spawn_app_with, spawn_instance,
+};
 
 const REQUIRE_S3: &str = "TONGDAI_REQUIRE_S3";
 const BUCKET: &str = "tongdai-test";
@@ -153,8 +155,21 @@ fn configure_s3(config: &mut Config, endpoint: &str) {
     attachments.s3.secret_access_key = Some("moto-accepts-any-secret".into());
 }
 
-fn ticket_with_photo() -> String {
-    lamp().to_string()
+/// A street light reported with one photo through `app`; the 201 receipt.
+async fn file_with_photo(app: &TestApp) -> Value {
+    let ticket = lamp().to_string();
+    let response = post_multipart(
+        app,
+        "/api/v1/tickets",
+        &[
+            ("ticket", None, "application/json", ticket.as_bytes()),
+            ("photos", Some("den-hong.png"), "image/png", PNG),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 201);
+    response.json().await.unwrap()
 }
 
 /// The files under a data folder's `attachments`: none when the bucket holds them.
@@ -190,19 +205,7 @@ async fn photos_live_in_the_bucket_and_every_instance_serves_them() {
         let b = spawn_instance(&a, |c| s3.configure(c)).await;
         create_staff(&a, "ioc-anh", &["ioc"]);
 
-        let ticket = ticket_with_photo();
-        let response = post_multipart(
-            &a,
-            "/api/v1/tickets",
-            &[
-                ("ticket", None, "application/json", ticket.as_bytes()),
-                ("photos", Some("den-hong.png"), "image/png", PNG),
-            ],
-            None,
-        )
-        .await;
-        assert_eq!(response.status().as_u16(), 201, "{backend}");
-        let created: Value = response.json().await.unwrap();
+        let created = file_with_photo(&a).await;
         let code = created["code"].as_str().unwrap().to_owned();
         let ticket_id = created["id"].as_str().unwrap().to_owned();
         let first = created["attachments"][0]["id"].as_str().unwrap().to_owned();
@@ -282,19 +285,7 @@ async fn the_bucket_is_swept_of_orphans_and_a_bucket_away_refuses_clearly() {
     };
     for backend in backends() {
         let a = spawn_app_with(backend, |c| s3.configure(c)).await;
-        let ticket = ticket_with_photo();
-        let response = post_multipart(
-            &a,
-            "/api/v1/tickets",
-            &[
-                ("ticket", None, "application/json", ticket.as_bytes()),
-                ("photos", Some("den-hong.png"), "image/png", PNG),
-            ],
-            None,
-        )
-        .await;
-        assert_eq!(response.status().as_u16(), 201, "{backend}");
-        let created: Value = response.json().await.unwrap();
+        let created = file_with_photo(&a).await;
         let ticket_id = created["id"].as_str().unwrap().to_owned();
         let kept = format!(
             "{PREFIX}/{ticket_id}/{}.png",
@@ -339,6 +330,7 @@ async fn the_bucket_is_swept_of_orphans_and_a_bucket_away_refuses_clearly() {
         .await;
         let before = count(&a);
         let started = Instant::now();
+        let ticket = lamp().to_string();
         let (content_type, body) = crate::api::multipart(&[
             ("ticket", None, "application/json", ticket.as_bytes()),
             ("photos", Some("den-hong.png"), "image/png", PNG),

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tongdai_storage::objects::{AttachmentStore, S3Settings};
 
-use crate::config::{is_loopback, lenient_secret, lenient_text};
+use crate::config::{is_loopback, lenient_secret, lenient_text, read_secret_file};
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -149,19 +149,10 @@ impl AttachmentsConfig {
                 let s3 = &self.s3;
                 let secret = match (&s3.secret_access_key, &s3.secret_access_key_file) {
                     (Some(secret), _) => Some(secret.expose_secret().to_owned()),
-                    (None, Some(file)) => Some(
-                        std::fs::read_to_string(file)
-                            .map_err(|e| {
-                                Error::Config(format!(
-                                    "attachments.s3.secret_access_key_file {}: {e}",
-                                    file.display()
-                                ))
-                            })?
-                            .lines()
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    ),
+                    (None, Some(file)) => Some(read_secret_file(
+                        "attachments.s3.secret_access_key_file",
+                        file,
+                    )?),
                     (None, None) => None,
                 };
                 let endpoint = s3.endpoint.trim();

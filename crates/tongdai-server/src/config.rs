@@ -403,6 +403,14 @@ impl MailConfig {
     }
 }
 
+/// The first line of a secret's file (`…_file` keys): the file may end with a newline, as
+/// editors and `echo` leave it. Errors name the key.
+pub(crate) fn read_secret_file(key: &str, file: &Path) -> Result<String, Error> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::Config(format!("{key} {}: {e}", file.display())))?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
 /// Whether `host` is this machine (where clear-text SMTP is allowed).
 pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');

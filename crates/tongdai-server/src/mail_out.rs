@@ -139,17 +139,9 @@ impl MailSender {
                 if let Some(user) = &smtp.username {
                     let password = match (&smtp.password, &smtp.password_file) {
                         (Some(p), _) => p.expose_secret().to_owned(),
-                        (None, Some(file)) => std::fs::read_to_string(file)
-                            .map_err(|e| {
-                                Error::Config(format!(
-                                    "mail.smtp.password_file {}: {e}",
-                                    file.display()
-                                ))
-                            })?
-                            .lines()
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned(),
+                        (None, Some(file)) => {
+                            crate::config::read_secret_file("mail.smtp.password_file", file)?
+                        }
                         (None, None) => String::new(),
                     };
                     builder = builder.credentials(Credentials::new(user.clone(), password));

@@ -210,14 +210,10 @@ impl ImapConfig {
     fn password(&self) -> Result<SecretString, Error> {
         match (&self.password, &self.password_file) {
             (Some(p), _) => Ok(p.clone()),
-            (None, Some(file)) => {
-                let text = std::fs::read_to_string(file).map_err(|e| {
-                    Error::Config(format!("mail.imap.password_file {}: {e}", file.display()))
-                })?;
-                Ok(SecretString::from(
-                    text.lines().next().unwrap_or_default().to_owned(),
-                ))
-            }
+            (None, Some(file)) => Ok(SecretString::from(crate::config::read_secret_file(
+                "mail.imap.password_file",
+                file,
+            )?)),
             (None, None) => Ok(SecretString::from(String::new())),
         }
     }
