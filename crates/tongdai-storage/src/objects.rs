@@ -14,7 +14,9 @@ use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as Key;
 use object_store::prefix::PrefixStore;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, PutPayload, RetryConfig};
+use object_store::{
+    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
+};
 
 use crate::error::{StorageError, StorageResult};
 
@@ -99,6 +101,7 @@ impl AttachmentStore {
     /// A bucket every instance reaches. Nothing is sent yet: the first listing (the
     /// start-up sweep) tells whether the bucket answers.
     pub fn s3(settings: &S3Settings) -> StorageResult<Self> {
+        use_ring_for_tls();
         let prefix = settings.prefix.trim_matches('/');
         let describe = if prefix.is_empty() {
             format!("attachment bucket s3://{}", settings.bucket)
@@ -346,6 +349,16 @@ impl AttachmentStore {
     }
 }
 
+/// The bucket client's TLS (rustls, built without a provider of its own) uses ring, the
+/// provider the rest of the tree already has. Installed once per process; a provider
+/// installed before (by anything else) is kept.
+fn use_ring_for_tls() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 fn object_error(store: &str, key: &str, source: object_store::Error, remote: bool) -> StorageError {
     StorageError::Attachment {
         store: store.to_owned(),
@@ -453,6 +466,27 @@ mod tests {
         });
         // Dropping the last clone inside the runtime must not panic.
         runtime.block_on(async move { drop(store) });
+    }
+
+    #[test]
+    fn a_bucket_over_tls_that_does_not_answer_is_unavailable_not_a_panic() {
+        // Builds the rustls client (ring installed as its provider) and fails to connect.
+        let store = AttachmentStore::s3(&S3Settings {
+            bucket: "tongdai".into(),
+            endpoint: Some("https://127.0.0.1:9".into()),
+            region: "us-east-1".into(),
+            prefix: "p".into(),
+            access_key_id: Some("id".into()),
+            secret_access_key: Some("secret".into()),
+            allow_http: false,
+            timeout: Duration::from_secs(2),
+        })
+        .expect("store");
+        let refused = store
+            .put("t/a.png", vec![1])
+            .expect_err("nothing listens there");
+        assert!(refused.is_unavailable(), "{refused}");
+        assert!(refused.to_string().contains("s3://tongdai/p"), "{refused}");
     }
 
     #[test]
