@@ -754,12 +754,17 @@ async fn a_full_data_disk_refuses_clearly_and_stores_nothing_half() {
         let file = |with_photo: bool| report(&client, &server.base, with_photo);
         // Room to spare: both kinds are stored.
         let mut created = BTreeSet::new();
+        let mut with_photos = None;
         for with_photo in [false, true] {
             let r = file(with_photo).send().await.unwrap();
             assert_eq!(r.status().as_u16(), 201, "{backend}: before the disk fills");
             let body: Value = r.json().await.unwrap();
             created.insert(body["code"].as_str().unwrap().to_owned());
+            if with_photo {
+                with_photos = Some(body);
+            }
         }
+        let with_photos = with_photos.unwrap();
 
         let filler = disk.fill();
         let mut refused = 0;
@@ -797,6 +802,32 @@ async fn a_full_data_disk_refuses_clearly_and_stores_nothing_half() {
             }
         }
         assert!(refused > 0, "{backend}: the full disk refused reports");
+        // Photos added to a ticket that has one: refused, and its stored photo stays (the
+        // check of files against rows below would miss it otherwise).
+        let (content_type, body) = multipart(&[
+            ("photos", Some("truoc.png"), "image/png", PNG),
+            ("photos", Some("sau.png"), "image/png", PNG),
+        ]);
+        let r = client
+            .post(format!(
+                "{}/api/v1/tickets/{}/attachments",
+                server.base,
+                with_photos["code"].as_str().unwrap()
+            ))
+            .header("content-type", content_type)
+            .header(
+                "upload-token",
+                with_photos["upload_token"].as_str().unwrap(),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status().as_u16(),
+            507,
+            "{backend}: photos added on a full disk"
+        );
         if backend == Backend::Postgres {
             // Without a photo the database alone is written: still stored.
             let r = file(false).send().await.unwrap();

@@ -355,8 +355,10 @@ impl IntakeService {
         }))
     }
 
-    /// Writes the photos before the transaction; `remove_photos` undoes it if the
-    /// transaction fails, so no file outlives a ticket that was not stored.
+    /// Writes the photos before the transaction; `remove_photos` (a new ticket) or
+    /// `remove_photo_files` (photos added later) undoes it if the transaction fails, so no
+    /// file outlives a row that was not stored. A write that fails half-way removes only
+    /// what this call wrote: the photos a ticket already has are never touched.
     pub(crate) fn write_photos(
         &self,
         id: TicketId,
@@ -375,7 +377,9 @@ impl IntakeService {
                 .attachments
                 .put(&relative, photo.bytes.clone())
             {
-                self.remove_photos(id);
+                // Only what this call wrote: photos added to a ticket that has some keep them.
+                let _ = self.settings.attachments.delete(&relative);
+                self.remove_photo_files(&rows);
                 return Err(e.into());
             }
             rows.push(AttachmentRow {
