@@ -20,6 +20,13 @@ pub enum StorageError {
         #[source]
         source: std::io::Error,
     },
+    /// A file of the attachment folder could not be read, written or removed.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the database is unavailable: {0}")]
     Unavailable(#[from] diesel::r2d2::PoolError),
     #[error("database migration failed: {0}")]
@@ -50,8 +57,6 @@ pub enum StorageError {
 pub type StorageResult<T> = Result<T, StorageError>;
 
 impl StorageError {
-    /// The database cannot be reached right now (pool exhausted, server down, connection
-    /// lost mid-query): the client may retry later.
     /// The disk under the database is full (SQLite's `SQLITE_FULL`, PostgreSQL's
     /// `disk_full`): nothing was stored, and a retry after space is freed will work.
     pub fn is_storage_full(&self) -> bool {
@@ -62,7 +67,7 @@ impl StorageError {
                     || message.contains("No space left on device")
                     || message.contains("could not extend file")
             }
-            StorageError::CreateDir { source, .. } => {
+            StorageError::CreateDir { source, .. } | StorageError::Io { source, .. } => {
                 source.kind() == std::io::ErrorKind::StorageFull
             }
             StorageError::Attachment { source, .. } => {
@@ -82,19 +87,14 @@ impl StorageError {
         }
     }
 
+    /// The database cannot be reached right now (pool exhausted, server down, connection
+    /// lost mid-query), or the attachment bucket does not answer: the client may retry later.
     pub fn is_unavailable(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error as Diesel};
-        if let StorageError::Attachment {
-            remote: true,
-            source,
-            ..
-        } = self
-        {
-            return !matches!(**source, object_store::Error::NotFound { .. });
-        }
         matches!(
             self,
-            StorageError::Unavailable(_)
+            StorageError::Attachment { remote: true, .. }
+                | StorageError::Unavailable(_)
                 | StorageError::Connect { .. }
                 | StorageError::Query(Diesel::DatabaseError(
                     DatabaseErrorKind::ClosedConnection,

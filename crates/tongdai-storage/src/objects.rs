@@ -82,10 +82,7 @@ impl fmt::Debug for AttachmentStore {
 impl AttachmentStore {
     /// Files under `root` (created if missing), one folder per ticket.
     pub fn local(root: &Path) -> StorageResult<Self> {
-        std::fs::create_dir_all(root).map_err(|source| StorageError::CreateDir {
-            path: root.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(root).map_err(|source| io_error(root, source))?;
         let describe = format!("attachment folder {}", root.display());
         let store = LocalFileSystem::new_with_prefix(root)
             .map_err(|source| object_error(&describe, "", source, false))?
@@ -176,18 +173,10 @@ impl AttachmentStore {
     pub fn get(&self, key: &str) -> StorageResult<Vec<u8>> {
         let location = self.key(key)?;
         let store = self.inner.clone();
-        let found = self.run(key, async move {
+        self.run(key, async move {
             let body = store.get(&location).await?;
             body.bytes().await.map(|b| b.to_vec())
-        });
-        match found {
-            Err(StorageError::Attachment { source, .. })
-                if matches!(*source, object_store::Error::NotFound { .. }) =>
-            {
-                Err(StorageError::NotFound(format!("{}: {key}", self.describe)))
-            }
-            other => other,
-        }
+        })
     }
 
     /// Removes `key`; a key that is already gone is not an error.
@@ -206,19 +195,12 @@ impl AttachmentStore {
                     Ok(())
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(source) => Err(StorageError::CreateDir {
-                    path: path.display().to_string(),
-                    source,
-                }),
+                Err(source) => Err(io_error(&path, source)),
             };
         }
         let store = self.inner.clone();
         match self.run(key, async move { store.delete(&location).await }) {
-            Err(StorageError::Attachment { source, .. })
-                if matches!(*source, object_store::Error::NotFound { .. }) =>
-            {
-                Ok(())
-            }
+            Err(StorageError::NotFound(_)) => Ok(()),
             other => other,
         }
     }
@@ -359,7 +341,12 @@ fn use_ring_for_tls() {
     });
 }
 
+/// A missing object is `StorageError::NotFound` whatever the store, so callers match one
+/// variant; every other failure keeps the store's error as its source.
 fn object_error(store: &str, key: &str, source: object_store::Error, remote: bool) -> StorageError {
+    if matches!(source, object_store::Error::NotFound { .. }) {
+        return StorageError::NotFound(format!("{store}: {key}"));
+    }
     StorageError::Attachment {
         store: store.to_owned(),
         key: key.to_owned(),
@@ -369,7 +356,7 @@ fn object_error(store: &str, key: &str, source: object_store::Error, remote: boo
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> StorageError {
-    StorageError::CreateDir {
+    StorageError::Io {
         path: path.display().to_string(),
         source,
     }
