@@ -325,9 +325,6 @@ impl From<IntakeError> for ApiError {
             },
             IntakeError::Storage(e) => e.into(),
             IntakeError::ReportChanged { period, .. } => ApiError::ReportChanged(period),
-            other if tongdai_http::classify_intake(&other) == Failure::StorageFull => {
-                ApiError::StorageFull(other.to_string())
-            }
             other => ApiError::Internal(other.to_string()),
         }
     }

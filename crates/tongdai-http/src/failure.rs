@@ -96,12 +96,7 @@ pub fn classify_intake(e: &IntakeError) -> Failure {
             tongdai_domain::RefusalClass::Invalid => Failure::Invalid,
         },
         IntakeError::Storage(s) => classify_storage(s),
-        IntakeError::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
-            Failure::StorageFull
-        }
-        IntakeError::Routing(_) | IntakeError::Io { .. } | IntakeError::Corrupt(_) => {
-            Failure::Internal
-        }
+        IntakeError::Routing(_) | IntakeError::Corrupt(_) => Failure::Internal,
         IntakeError::ReportChanged { .. } => Failure::ReportChanged,
     }
 }

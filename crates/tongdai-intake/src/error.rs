@@ -45,12 +45,6 @@ pub enum IntakeError {
     Storage(#[from] StorageError),
     #[error("routing failed: {0}")]
     Routing(#[from] tongdai_routing::RoutingError),
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
     /// A closed period's report, computed again, differs from the one stored: history was
