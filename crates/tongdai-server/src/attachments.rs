@@ -83,21 +83,17 @@ impl AttachmentsConfig {
         }
         let endpoint = s3.endpoint.trim();
         if !endpoint.is_empty() {
-            let Some((scheme, rest)) = endpoint.split_once("://") else {
-                return bad(
-                    "s3.endpoint",
-                    format!("{endpoint:?} is not a URL like https://s3.example.vn"),
-                );
+            let url = match url::Url::parse(endpoint) {
+                Ok(url) => url,
+                Err(e) => {
+                    return bad(
+                        "s3.endpoint",
+                        format!("{endpoint:?} is not a URL like https://s3.example.vn ({e})"),
+                    );
+                }
             };
-            let host = rest
-                .split('/')
-                .next()
-                .map(|authority| match authority.rsplit_once(':') {
-                    Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-                    _ => authority,
-                })
-                .unwrap_or_default();
-            match scheme {
+            let host = url.host_str().unwrap_or_default();
+            match url.scheme() {
                 "https" => {}
                 "http" if !s3.allow_http => {
                     return bad(
