@@ -18,7 +18,9 @@ use tongdai_server::mail_out::{MailSender, Round};
 use tongdai_storage::outbox::{self, MailRow, MailStatus};
 
 use crate::api::{lamp, post_ticket};
-use crate::helpers::{TestApp, backends, repo_root, spawn_app_with, spawn_instance, test_config};
+use crate::helpers::{
+    TestApp, backends, free_port, repo_root, spawn_app_with, spawn_instance, test_config,
+};
 
 const REQUIRE_MAIL: &str = "TONGDAI_REQUIRE_MAIL";
 const DOMAIN: &str = "1022.longan.gov.vn";
@@ -113,15 +115,6 @@ fn received(dir: &Path) -> Vec<Vec<u8>> {
         .unwrap_or_default();
     names.sort();
     names.iter().map(|p| std::fs::read(p).unwrap()).collect()
-}
-
-/// A port nobody listens on (for a relay that is down).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `[mail]` for a sink on `port`: clear text to loopback, short timeouts.
